@@ -1,0 +1,48 @@
+"""``/api/v1/grids``: the merged grid system (网格) as GeoJSON."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from gridmap.api.deps import BBoxDep, ConnDep, GridCodePath, PageDep, RegionParam
+from gridmap.api.links import page_links
+from gridmap.codes import parse_region_code
+from gridmap.errors import NotFound
+from gridmap.layers import grids
+
+router = APIRouter(prefix="/api/v1/grids", tags=["grids"])
+
+GEOJSON = "application/geo+json"
+
+
+@router.get("", response_class=JSONResponse)
+def list_grids(
+    request: Request, conn: ConnDep, page: PageDep, bbox: BBoxDep = None, region: RegionParam = None
+) -> JSONResponse:
+    """Grids by code as a GeoJSON FeatureCollection, filtered by bounding box and/or region.
+
+    ``numberMatched`` counts every grid the filter matches; ``links`` has ``next``/``prev``.
+    """
+    where = grids.GridFilter(
+        bbox=bbox.as_tuple() if bbox else None,
+        prefix=parse_region_code(region).prefix if region else None,
+    )
+    features, total = grids.list_grids(conn, where, page.limit, page.offset)
+    body = {
+        "type": "FeatureCollection",
+        "numberMatched": total,
+        "numberReturned": len(features),
+        "links": page_links(request, page, len(features), total),
+        "features": features,
+    }
+    return JSONResponse(body, media_type=GEOJSON)
+
+
+@router.get("/{code}", response_class=JSONResponse)
+def get_grid(conn: ConnDep, code: GridCodePath) -> JSONResponse:
+    """One grid or micro-grid as a GeoJSON Feature."""
+    feature = grids.get_grid(conn, code)
+    if feature is None:
+        raise NotFound(f"grid {code} does not exist")
+    return JSONResponse(feature, media_type=GEOJSON)

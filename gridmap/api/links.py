@@ -1,0 +1,23 @@
+"""Paging links for lists (OGC API style ``next``/``prev``)."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from gridmap.api.deps import Page
+
+
+def page_links(request: Request, page: Page, returned: int, total: int | None) -> list[dict]:
+    """``self``, and ``next``/``prev`` when there is such a page, keeping the other parameters."""
+
+    def link(rel: str, offset: int) -> dict:
+        url = request.url.include_query_params(limit=page.limit, offset=offset)
+        return {"rel": rel, "href": str(url), "type": "application/geo+json"}
+
+    links = [link("self", page.offset)]
+    more = returned == page.limit if total is None else page.offset + returned < total
+    if more:
+        links.append(link("next", page.offset + page.limit))
+    if page.offset > 0:
+        links.append(link("prev", max(0, page.offset - page.limit)))
+    return links

@@ -1,0 +1,43 @@
+"""``/api/v1/regions``: administrative divisions (区划)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+
+from gridmap.api.deps import ConnDep, PageDep, ParentParam, RegionCodePath
+from gridmap.api.links import page_links
+from gridmap.errors import NotFound
+from gridmap.layers import regions
+
+router = APIRouter(prefix="/api/v1/regions", tags=["regions"])
+
+Level = Literal["province", "city", "county", "township", "village"]
+
+
+@router.get("")
+def list_regions(
+    request: Request,
+    conn: ConnDep,
+    page: PageDep,
+    parent: ParentParam = None,
+    level: Annotated[Level | None, Query(description="only this level")] = None,
+) -> dict:
+    """Regions directly under ``parent`` (the provinces when it is omitted), by code."""
+    rows = regions.list_regions(conn, parent, level, page.limit, page.offset)
+    return {
+        "parent": parent,
+        "regions": rows,
+        "numberReturned": len(rows),
+        "links": page_links(request, page, len(rows), None),
+    }
+
+
+@router.get("/{code}")
+def get_region(conn: ConnDep, code: RegionCodePath) -> dict:
+    """One region as a GeoJSON Feature (``geometry`` is null when it has no boundary yet)."""
+    feature = regions.get_region(conn, code)
+    if feature is None:
+        raise NotFound(f"region {code} does not exist")
+    return feature

@@ -1,0 +1,50 @@
+"""``/tiles/{layer}/{z}/{x}/{y}.mvt``: Mapbox vector tiles, one SQL statement per tile."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+from sqlalchemy import Connection, text
+
+from gridmap.api.deps import ConnDep, SettingsDep
+from gridmap.errors import InvalidInput, NotFound
+from gridmap.layers import grids, regions
+
+router = APIRouter(tags=["tiles"])
+
+MVT = "application/vnd.mapbox-vector-tile"
+MAX_ZOOM = 22
+
+TileQuery = Callable[[Connection, int, int, int, int], bytes]
+LAYERS: dict[str, TileQuery] = {"grids": grids.tile, "regions": regions.tile}
+
+
+def _check_tile(z: int, x: int, y: int) -> None:
+    if not 0 <= z <= MAX_ZOOM:
+        raise InvalidInput(f"zoom {z} is outside 0..{MAX_ZOOM}", field="z")
+    side = 2**z
+    if not (0 <= x < side and 0 <= y < side):
+        raise InvalidInput(f"tile {z}/{x}/{y} does not exist: x and y must be in 0..{side - 1}")
+
+
+@router.get("/tiles/{layer}/{z}/{x}/{y}.mvt", response_class=Response)
+def tile(
+    conn: ConnDep,
+    settings: SettingsDep,
+    layer: Annotated[str, Path(description=f"one of: {', '.join(LAYERS)}")],
+    z: int,
+    x: int,
+    y: int,
+) -> Response:
+    """A vector tile of a layer (EPSG:3857 tiling, 4096 extent)."""
+    query = LAYERS.get(layer)
+    if query is None:
+        raise NotFound(f"tile layer {layer!r} does not exist (layers: {', '.join(LAYERS)})")
+    _check_tile(z, x, y)
+    # parallel workers cost more than they give on small per-tile queries under concurrency
+    conn.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    data = query(conn, z, x, y, settings.map.tile_feature_limit)
+    headers = {"Cache-Control": f"public, max-age={settings.map.tile_cache_seconds}"}
+    return Response(content=bytes(data or b""), media_type=MVT, headers=headers)

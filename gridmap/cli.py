@@ -1,0 +1,264 @@
+"""The ``gridmap`` command line.
+
+Every command that needs the database uses the configured ``GRIDMAP_DATABASE_URL`` or, with
+none, the embedded cluster in ``GRIDMAP_DATA_DIR``, started for the command's duration when it is
+not already running (a running one is left running).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Connection
+
+from gridmap.db import migrate
+from gridmap.db.engine import database_running, embedded_cluster, engine_for
+from gridmap.errors import GridmapError
+from gridmap.settings import get_settings
+
+app = typer.Typer(
+    help="gridmap: city grid management (网格化服务管理) on PostGIS.", no_args_is_help=True
+)
+db_app = typer.Typer(help="The embedded PostgreSQL/PostGIS cluster.", no_args_is_help=True)
+load_app = typer.Typer(help="Load packaged reference data.", no_args_is_help=True)
+import_app = typer.Typer(help="Import vector files into a layer.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(load_app, name="load")
+app.add_typer(import_app, name="import")
+
+console = Console(stderr=True)
+
+
+# -- shared plumbing ------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _transaction(url: str) -> Iterator[Connection]:
+    with engine_for(get_settings(), url).begin() as conn:
+        yield conn
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr; yields the callback that advances it."""
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn()]  # fmt: skip
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def _fail(error: Exception) -> None:
+    console.print(f"[red]error:[/red] {error}")
+    raise typer.Exit(code=1)
+
+
+@contextlib.contextmanager
+def _clean_errors() -> Iterator[None]:
+    try:
+        yield
+    except GridmapError as error:
+        _fail(error)
+
+
+def prepare_database(url: str, demo: bool) -> dict[str, object]:
+    """Migrate to head; on an empty database load the region codes and, if asked, the demo."""
+    from gridmap import demo as demo_module
+    from gridmap import loaders
+    from gridmap.layers import grids
+
+    migrate.upgrade(url)
+    done: dict[str, object] = {}
+    with _transaction(url) as conn:
+        if demo and grids.count(conn) == 0:
+            done["regions"] = loaders.load_regions(conn).written
+            done["demo"] = demo_module.load_demo(conn)
+    return done
+
+
+# -- serve ----------------------------------------------------------------------------------
+
+
+def _raise_on_sigterm() -> None:
+    """Until uvicorn takes over signals, SIGTERM unwinds like Ctrl-C so the cluster stops."""
+
+    def handler(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 0,
+    demo: Annotated[bool, typer.Option(help="load the demo county into an empty database")] = True,
+) -> None:
+    """Run the web service: database (embedded unless configured), migrations, demo, web."""
+    import uvicorn
+
+    from gridmap.api.main import create_app
+
+    settings = get_settings()
+    host = host or settings.server.host
+    port = port or settings.server.port
+    _raise_on_sigterm()
+    try:
+        with _clean_errors(), database_running(settings) as url:
+            where = (
+                "embedded cluster in " + str(settings.db.data_dir)
+                if settings.db.embedded
+                else "external database"
+            )
+            console.print(f"database: {where}")
+            loaded = prepare_database(url, demo)
+            if loaded:
+                console.print(f"empty database: loaded {json.dumps(loaded, ensure_ascii=False)}")
+            console.print(f"gridmap on http://{host}:{port}/")
+            config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="info")
+            uvicorn.Server(config).run()
+    except KeyboardInterrupt:
+        console.print("interrupted")
+    console.print("stopped")
+
+
+# -- database -------------------------------------------------------------------------------
+
+
+def _embedded_only() -> None:
+    if get_settings().db.database_url:
+        _fail(GridmapError("GRIDMAP_DATABASE_URL is set: there is no embedded cluster to manage"))
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Start the embedded cluster (initialising it the first time) and leave it running."""
+    _embedded_only()
+    cluster = embedded_cluster()
+    with _clean_errors():
+        started = cluster.start()
+    console.print(("started: " if started else "already running: ") + cluster.status())
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded cluster."""
+    _embedded_only()
+    with _clean_errors():
+        stopped = embedded_cluster().stop()
+    console.print("stopped" if stopped else "was not running")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Say whether the embedded cluster runs (exit 0) or not (exit 3)."""
+    settings = get_settings()
+    if settings.db.database_url:
+        console.print("external database (GRIDMAP_DATABASE_URL)")
+        return
+    cluster = embedded_cluster(settings)
+    typer.echo(cluster.status())
+    if not cluster.running:
+        raise typer.Exit(code=3)
+
+
+@db_app.command("psql", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def db_psql(ctx: typer.Context) -> None:
+    """Open psql on the database (extra arguments go to psql)."""
+    settings = get_settings()
+    if settings.db.database_url:
+        url = settings.db.database_url.replace("postgresql+psycopg://", "postgresql://")
+        os.execvp("psql", ["psql", url, *ctx.args])
+    with _clean_errors(), database_running(settings):
+        import subprocess
+
+        code = subprocess.call(embedded_cluster(settings).psql_argv(*ctx.args))
+    raise typer.Exit(code=code)
+
+
+@app.command()
+def migrate_(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Run the database migrations (to head by default)."""
+    with _clean_errors(), database_running() as url:
+        migrate.upgrade(url, revision)
+        with _transaction(url) as conn:
+            console.print(f"database at revision {migrate.current_revision_of(conn)}")
+
+
+app.registered_commands[-1].name = "migrate"
+
+
+# -- data -----------------------------------------------------------------------------------
+
+
+@load_app.command("regions")
+def load_regions() -> None:
+    """Load the national region codes (province → township, NBS 2023), in one transaction."""
+    from gridmap.layers import regions
+
+    with _clean_errors(), database_running() as url:
+        migrate.upgrade(url)
+        frame = regions.read_code_lists()
+        with progress_bar("regions", len(frame)) as advance, _transaction(url) as conn:
+            counts = regions.load_code_lists(conn, frame, advance)
+    console.print(
+        f"regions: {counts['rows']} read, {counts['inserted']} new, {counts['updated']} changed"
+    )
+
+
+@import_app.command("regions")
+def import_regions(
+    file: Annotated[Path, typer.Argument(help="GeoJSON, GeoPackage or zipped Shapefile")],
+    code_field: Annotated[str, typer.Option(help="field holding the 12-digit region code")],
+    crs: Annotated[str | None, typer.Option(help="the file's CRS (EPSG:…, GCJ-02, BD-09)")] = None,
+) -> None:
+    """Attach boundaries to regions by code; rejects go to FILE.rejects.csv/.geojson."""
+    from gridmap import loaders
+
+    with _clean_errors(), database_running() as url:
+        migrate.upgrade(url)
+        with (
+            progress_bar(f"boundaries from {file.name}", None) as advance,
+            _transaction(url) as conn,
+        ):
+            report = loaders.import_region_boundaries(conn, file, code_field, crs, advance)
+    console.print(
+        f"{report.read} features read, {report.written} boundaries written,"
+        f" {report.rejected} rejected"
+    )
+    for path in report.rejects_files:
+        console.print(f"  rejects: {path}")
+
+
+@app.command("demo")
+def demo_cmd(
+    townships: Annotated[
+        Path | None, typer.Option(help="township polygons with a `name` field (else generated)")
+    ] = None,
+    grids: Annotated[int, typer.Option(help="about how many grids to generate")] = 240,
+    seed: Annotated[int, typer.Option(help="random seed of the generated geometry")] = 2026,
+) -> None:
+    """(Re)load the demo county 弋阳县 with generated grids."""
+    from gridmap import demo, loaders
+
+    with _clean_errors(), database_running() as url:
+        migrate.upgrade(url)
+        with progress_bar("demo grids", None) as advance, _transaction(url) as conn:
+            loaders.load_regions(conn)
+            counts = demo.load_demo(conn, townships, grids, seed, advance)
+    console.print(f"demo county 361126: {counts['townships']} townships, {counts['grids']} grids")
+
+
+def main() -> None:  # pragma: no cover - console entry for `python -m gridmap`
+    app(prog_name="gridmap")
+    sys.exit(0)

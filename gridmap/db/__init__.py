@@ -1,0 +1,1 @@
+"""Database plumbing: the embedded PostgreSQL cluster, engines and migrations."""

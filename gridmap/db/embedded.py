@@ -1,0 +1,263 @@
+"""The embedded PostgreSQL/PostGIS cluster: initdb, pg_ctl and a Unix socket in the data folder.
+
+With no ``GRIDMAP_DATABASE_URL`` gridmap runs its own private cluster, so a new user needs no
+database server. PostgreSQL refuses to run as root: when gridmap is root, every server command
+runs as an unprivileged OS user (``GRIDMAP_PG_USER``, default ``postgres``) that owns the
+cluster's folders. The server listens on no TCP port, only on a socket in the data folder whose
+permissions admit its owner alone (and root).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+
+from gridmap.errors import DatabaseSetupError
+
+SUPERUSER = "gridmap"
+PORT = 5432
+_SOCKET_PATH_MAX = 100  # sun_path is 108 bytes; keep room for ".s.PGSQL.5432"
+
+_SERVER_CONF = """
+# written by gridmap: a private cluster, reachable only through its Unix socket
+listen_addresses = ''
+unix_socket_directories = '{socket_dir}'
+unix_socket_permissions = 0700
+port = {port}
+max_connections = 100
+shared_buffers = 256MB
+work_mem = 32MB
+maintenance_work_mem = 256MB
+jit = off
+logging_collector = off
+log_min_messages = warning
+"""
+
+
+def find_bindir(configured: Path | None = None) -> Path:
+    """Folder of the system's ``initdb``/``pg_ctl`` (newest Debian PostgreSQL by default)."""
+    if configured:
+        candidates = [configured]
+    else:
+        debian = sorted(
+            Path("/usr/lib/postgresql").glob("*/bin"),
+            key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+            reverse=True,
+        )
+        on_path = shutil.which("pg_ctl")
+        candidates = [*debian, *([Path(on_path).resolve().parent] if on_path else [])]
+    for folder in candidates:
+        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
+            return folder
+    raise DatabaseSetupError(
+        "PostgreSQL server programs (initdb, pg_ctl) were not found "
+        f"(looked in {', '.join(map(str, candidates)) or 'nothing'}): run `make setup`, "
+        "or set GRIDMAP_PG_BINDIR"
+    )
+
+
+@dataclass
+class EmbeddedCluster:
+    """A private PostgreSQL cluster (嵌入式数据库) living in ``data_dir``."""
+
+    data_dir: Path
+    bindir: Path
+    os_user: str | None  # None: run as the current user
+    db_name: str = "gridmap"
+
+    @classmethod
+    def from_settings(cls, data_dir: Path, bindir: Path | None, pg_user: str, db_name: str):
+        os_user = pg_user if os.geteuid() == 0 else None
+        return cls(Path(data_dir), find_bindir(bindir), os_user, db_name)
+
+    # -- layout -----------------------------------------------------------------------------
+    @property
+    def pgdata(self) -> Path:
+        return self.data_dir / "pgdata"
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / "log" / "postgresql.log"
+
+    @property
+    def socket_dir(self) -> Path:
+        """``run/`` in the data folder, or a short folder in /tmp when that path is too long."""
+        preferred = self.data_dir / "run"
+        if len(str(preferred)) <= _SOCKET_PATH_MAX - 15:
+            return preferred
+        digest = hashlib.sha1(str(self.data_dir).encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"gridmap-{digest}"
+
+    def url(self, database: str | None = None) -> str:
+        """SQLAlchemy URL of a database of this cluster, through its socket."""
+        host = quote(str(self.socket_dir), safe="")
+        return (
+            f"postgresql+psycopg://{SUPERUSER}@/{database or self.db_name}?host={host}&port={PORT}"
+        )
+
+    def conninfo(self, database: str | None = None) -> str:
+        """libpq connection string, for psycopg and psql."""
+        return (
+            f"host={self.socket_dir} port={PORT} user={SUPERUSER} dbname={database or self.db_name}"
+        )
+
+    # -- running programs -------------------------------------------------------------------
+    def _command(self, program: str, *args: str) -> list[str]:
+        argv = [str(self.bindir / program), *args]
+        if self.os_user:
+            return ["runuser", "-u", self.os_user, "--", *argv]
+        return argv
+
+    def _run(self, program: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            self._command(program, *args), capture_output=True, text=True, cwd="/", check=False
+        )
+        if check and result.returncode != 0:
+            detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
+            raise DatabaseSetupError(
+                f"{program} {' '.join(args[:2])} failed (exit {result.returncode}): "
+                + " | ".join(detail)
+                + f" — see {self.log_file}"
+            )
+        return result
+
+    def _own(self, *paths: Path) -> None:
+        """Create folders owned by the cluster's OS user, readable by it alone."""
+        for path in paths:
+            path.mkdir(parents=True, exist_ok=True)
+            if self.os_user:
+                entry = pwd.getpwnam(self.os_user)
+                os.chown(path, entry.pw_uid, entry.pw_gid)
+            path.chmod(0o700)
+
+    def _check_reachable(self) -> None:
+        """As root, the cluster user must be able to walk down to the data folder."""
+        if not self.os_user:
+            return
+        probe = subprocess.run(
+            ["runuser", "-u", self.os_user, "--", "test", "-w", str(self.pgdata)], check=False
+        )
+        if probe.returncode != 0:
+            raise DatabaseSetupError(
+                f"the cluster's OS user {self.os_user!r} cannot write {self.pgdata}: make its "
+                "parent folders traversable (chmod o+x) or set GRIDMAP_DATA_DIR elsewhere"
+            )
+
+    # -- lifecycle --------------------------------------------------------------------------
+    @property
+    def initialised(self) -> bool:
+        return (self.pgdata / "PG_VERSION").exists()
+
+    def init(self) -> None:
+        """``initdb`` a new cluster (first start only)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._own(self.pgdata, self.socket_dir, self.log_file.parent)
+        self._check_reachable()
+        self._run(
+            "initdb", "-D", str(self.pgdata), "-U", SUPERUSER, "-E", "UTF8",
+            "--locale=C.UTF-8", "--auth-local=trust", "--auth-host=reject",
+        )  # fmt: skip
+        conf = _SERVER_CONF.format(socket_dir=self.socket_dir, port=PORT)
+        with (self.pgdata / "postgresql.conf").open("a") as handle:
+            handle.write(conf)
+
+    def running_pid(self) -> int | None:
+        """PID of this cluster's postmaster, or None (a stale pid file counts as not running)."""
+        pid_file = self.pgdata / "postmaster.pid"
+        try:
+            pid = int(pid_file.read_text().split("\n", 1)[0])
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError):
+            return None
+        return pid if b"postgres" in cmdline else None
+
+    @property
+    def running(self) -> bool:
+        return self.running_pid() is not None
+
+    def _clear_stale_lock(self) -> None:
+        """After a crash (kill -9) the pid file may name a dead or reused PID: remove it."""
+        pid_file = self.pgdata / "postmaster.pid"
+        if pid_file.exists() and not self.running:
+            pid_file.unlink()
+
+    def start(self) -> bool:
+        """Start the cluster (initialising it first if needed); True if this call started it."""
+        with self._lock():
+            if not self.initialised:
+                self.init()
+            if self.running:
+                return False
+            self._own(self.socket_dir, self.log_file.parent)
+            self._clear_stale_lock()
+            self._run(
+                "pg_ctl", "start", "-D", str(self.pgdata), "-l", str(self.log_file),
+                "-w", "-t", "120", "-s",
+            )  # fmt: skip
+            self.ensure_database()
+            return True
+
+    def stop(self) -> bool:
+        """Stop the cluster (fast shutdown: open sessions are rolled back); True if it ran."""
+        with self._lock():
+            if not self.running:
+                self._clear_stale_lock()
+                return False
+            self._run(
+                "pg_ctl", "stop", "-D", str(self.pgdata), "-m", "fast", "-w", "-t", "60", "-s"
+            )
+            return True
+
+    def status(self) -> str:
+        pid = self.running_pid()
+        if not self.initialised:
+            return f"no cluster in {self.pgdata}"
+        if pid is None:
+            return f"stopped (cluster in {self.pgdata})"
+        return f"running (pid {pid}, socket {self.socket_dir}, data {self.pgdata})"
+
+    def ensure_database(self) -> None:
+        """Create the application database if it does not exist yet."""
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                conn = psycopg.connect(self.conninfo("postgres"), autocommit=True)
+                break
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        with conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (self.db_name,)
+            ).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{self.db_name}"')
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        """Serialise start/stop between gridmap processes sharing this data folder."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with (self.data_dir / ".cluster.lock").open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def psql_argv(self, *args: str) -> list[str]:
+        psql = self.bindir / "psql"
+        return [str(psql if psql.exists() else "psql"), self.conninfo(), *args]

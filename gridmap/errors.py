@@ -1,0 +1,27 @@
+"""One exception hierarchy for gridmap; the API maps each type to an HTTP status."""
+
+from __future__ import annotations
+
+
+class GridmapError(Exception):
+    """Base of gridmap's own errors; the message says what was wrong, in words."""
+
+
+class DatabaseSetupError(GridmapError):
+    """The database could not be found, created, started or migrated."""
+
+
+class NotFound(GridmapError):
+    """A code or id that names nothing (HTTP 404)."""
+
+
+class InvalidInput(GridmapError):
+    """A parameter or record that breaks a rule (HTTP 400); the message names it and why."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ImportRejected(GridmapError):
+    """An import that cannot go ahead at all; nothing was changed."""

@@ -1,0 +1,58 @@
+"""Helpers shared by the layers: bulk COPY into staging tables, GeoJSON assembly, tile bounds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+Progress = Callable[[int], None]
+
+COPY_CHUNK = 5_000
+
+
+def staging_table(conn: Connection, name: str, columns: str) -> None:
+    """An empty temporary table for this transaction (reused if already made in it)."""
+    conn.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns}) ON COMMIT DROP"))
+    conn.execute(text(f"TRUNCATE {name}"))
+
+
+def copy_rows(
+    conn: Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    on_progress: Progress | None = None,
+) -> int:
+    """Stream rows into ``table`` with PostgreSQL ``COPY`` (psycopg 3); returns the row count.
+
+    ``table`` and ``columns`` are identifiers chosen by gridmap's code, never by a caller.
+    """
+    raw = conn.connection.driver_connection
+    count = 0
+    column_list = ", ".join(columns)
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+            if on_progress and count % COPY_CHUNK == 0:
+                on_progress(COPY_CHUNK)
+    if on_progress and count % COPY_CHUNK:
+        on_progress(count % COPY_CHUNK)
+    return count
+
+
+def feature_collection(features: list[dict[str, Any]], **members: Any) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection with extra foreign members (links, counts)."""
+    return {"type": "FeatureCollection", "features": features, **members}
+
+
+# Web-Mercator tile width at zoom 0, metres (2·π·6378137).
+WORLD_WIDTH_M = 40_075_016.685_578_5
+TILE_EXTENT = 4096
+
+
+def tile_tolerance(z: int) -> float:
+    """Simplification tolerance in EPSG:3857 metres: one unit of a 4096-extent tile."""
+    return WORLD_WIDTH_M / (2**z) / TILE_EXTENT

@@ -1,0 +1,247 @@
+"""The merged grid system (网格, 多网合一): 15-digit grids and 17-digit micro-grids (微网格).
+
+A grid's code is its parent region's 12 digits plus a 3-digit sequence; a micro-grid's is its
+grid's 15 digits plus 2. Boundaries are valid MultiPolygons in EPSG:4326; ``area_km2`` is kept by
+a trigger that measures in a metric CRS (see ``gridmap_metric_srid`` in the migrations).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Connection,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gridmap.layers import Base
+from gridmap.layers._sql import Progress, copy_rows, staging_table, tile_tolerance
+
+
+class Grid(Base):
+    """A grid (网格) or micro-grid (微网格) of the unified grid system."""
+
+    __tablename__ = "grids"
+    __table_args__ = (
+        CheckConstraint("left(code, 12) = region_code", name="grids_code_in_region"),
+        CheckConstraint(
+            "(length(code) = 17) = (parent_grid_code IS NOT NULL)", name="grids_micro_has_parent"
+        ),
+    )
+
+    code: Mapped[str] = mapped_column(String(17, collation="C"), primary_key=True)
+    region_code: Mapped[str] = mapped_column(
+        String(12, collation="C"), ForeignKey("regions.code"), index=True
+    )
+    parent_grid_code: Mapped[str | None] = mapped_column(
+        String(15, collation="C"), ForeignKey("grids.code")
+    )
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text, server_default="ordinary")
+    purpose: Mapped[str | None] = mapped_column(Text)
+    boundary = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False))
+    area_km2: Mapped[float] = mapped_column(Float)
+    generated: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+
+@dataclass(frozen=True)
+class GridRecord:
+    """A grid to write: its code, parent region, name, kind and WKB boundary in EPSG:4326."""
+
+    code: str
+    region_code: str
+    name: str
+    wkb: bytes
+    kind: str = "ordinary"
+    purpose: str | None = None
+    generated: bool = False
+
+
+def replace_under(
+    conn: Connection,
+    prefix: str,
+    records: Iterable[GridRecord],
+    on_progress: Progress | None = None,
+) -> int:
+    """Replace every grid whose code starts with ``prefix`` by ``records`` (caller's transaction).
+
+    Returns the number of grids written.
+    """
+    staging_table(
+        conn,
+        "grids_in",
+        "code text, region_code text, name text, kind text, purpose text, wkb bytea,"
+        " generated boolean",
+    )
+    rows = ((r.code, r.region_code, r.name, r.kind, r.purpose, r.wkb, r.generated) for r in records)
+    columns = ["code", "region_code", "name", "kind", "purpose", "wkb", "generated"]
+    copy_rows(conn, "grids_in", columns, rows, on_progress)
+    conn.execute(text("DELETE FROM grids WHERE code LIKE :prefix || '%'"), {"prefix": prefix})
+    return conn.execute(
+        text(
+            """
+            INSERT INTO grids (code, region_code, parent_grid_code, name, kind, purpose,
+                               boundary, generated)
+            SELECT code, region_code, CASE WHEN length(code) = 17 THEN left(code, 15) END,
+                   name, kind, purpose, ST_Multi(ST_GeomFromWKB(wkb, 4326)), generated
+              FROM grids_in
+             ORDER BY length(code), code
+            """
+        )
+    ).rowcount
+
+
+# -- reads ----------------------------------------------------------------------------------
+
+_PROPERTIES = """
+    g.code, g.name, g.kind, g.purpose, g.region_code, g.parent_grid_code,
+    round(g.area_km2::numeric, 4)::float AS area_km2, g.generated, g.version,
+    g.created_at, g.updated_at
+"""
+
+
+@dataclass(frozen=True)
+class GridFilter:
+    """Which grids a list asks for: a bbox (EPSG:4326) and/or a region or grid code prefix."""
+
+    bbox: tuple[float, float, float, float] | None = None
+    prefix: str | None = None
+
+    def where(self) -> tuple[str, dict[str, Any]]:
+        clauses, params = ["TRUE"], {}
+        if self.bbox is not None:
+            # the box goes to the column's SRID, never the column to the box's: the index stays
+            clauses.append("g.boundary && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)")
+            params.update(zip(("minx", "miny", "maxx", "maxy"), self.bbox, strict=True))
+        if self.prefix:
+            clauses.append("g.code LIKE :prefix || '%'")
+            params["prefix"] = self.prefix
+        return " AND ".join(clauses), params
+
+
+def list_grids(
+    conn: Connection, where: GridFilter, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of grids as GeoJSON Features, by code, and the number matched."""
+    clause, params = where.where()
+    rows = conn.execute(
+        text(
+            f"""
+            SELECT json_build_object(
+                     'type', 'Feature', 'id', g.code,
+                     'geometry', ST_AsGeoJSON(g.boundary, 7)::json,
+                     'properties', to_jsonb(p.*)) AS feature
+              FROM grids g
+              CROSS JOIN LATERAL (SELECT {_PROPERTIES}) p
+             WHERE {clause}
+             ORDER BY g.code
+             LIMIT :limit OFFSET :offset
+            """
+        ),
+        {**params, "limit": limit, "offset": offset},
+    ).scalars()
+    features = list(rows)
+    total = conn.execute(text(f"SELECT count(*) FROM grids g WHERE {clause}"), params).scalar_one()
+    return features, total
+
+
+def get_grid(conn: Connection, code: str) -> dict[str, Any] | None:
+    """One grid as a GeoJSON Feature with its township and micro-grid count."""
+    return conn.execute(
+        text(
+            f"""
+            SELECT json_build_object(
+                     'type', 'Feature', 'id', g.code,
+                     'bbox', json_build_array(ST_XMin(g.boundary), ST_YMin(g.boundary),
+                                              ST_XMax(g.boundary), ST_YMax(g.boundary)),
+                     'geometry', ST_AsGeoJSON(g.boundary, 7)::json,
+                     'properties', to_jsonb(p.*) || jsonb_build_object(
+                        'region_name', r.name,
+                        'micro_grids', (SELECT count(*) FROM grids m
+                                         WHERE m.parent_grid_code = g.code)))
+              FROM grids g
+              JOIN regions r ON r.code = g.region_code
+              CROSS JOIN LATERAL (SELECT {_PROPERTIES}) p
+             WHERE g.code = :code
+            """
+        ),
+        {"code": code},
+    ).scalar()
+
+
+def extent(conn: Connection) -> list[float] | None:
+    """[minx, miny, maxx, maxy] of all grids, or None when there are none."""
+    row = conn.execute(
+        text(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)"
+            " FROM (SELECT ST_Extent(boundary) AS e FROM grids) t WHERE e IS NOT NULL"
+        )
+    ).first()
+    return None if row is None else [float(v) for v in row]
+
+
+def count(conn: Connection) -> int:
+    return conn.execute(text("SELECT count(*) FROM grids")).scalar_one()
+
+
+def tile(conn: Connection, z: int, x: int, y: int, limit: int, micro_min_zoom: int = 14) -> bytes:
+    """Mapbox vector tile of grids (layer ``grids``); micro-grids only from ``micro_min_zoom``.
+
+    Properties carry what the map's popup and colours need: code, name, kind, area (km²) and
+    the township's 12-digit code.
+    """
+    return conn.execute(
+        text(
+            """
+            WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env)
+            SELECT ST_AsMVT(t.*, 'grids', 4096, 'geom') FROM (
+              SELECT ST_AsMVTGeom(ST_Simplify(ST_Transform(g.boundary, 3857), :tol, true),
+                                  b.env, 4096, 64, true) AS geom,
+                     g.code, g.name, g.kind, round(g.area_km2::numeric, 3)::float AS area_km2,
+                     left(g.code, 9) || '000' AS township, g.generated,
+                     length(g.code) = 17 AS micro
+                FROM grids g, b
+               WHERE g.boundary && ST_Transform(b.env, 4326)
+                 AND (length(g.code) = 15 OR :z >= :micro_min_zoom)
+               ORDER BY g.code
+               LIMIT :limit
+            ) t WHERE t.geom IS NOT NULL
+            """
+        ),
+        {"z": z, "x": x, "y": y, "tol": tile_tolerance(z), "limit": limit,
+         "micro_min_zoom": micro_min_zoom},
+    ).scalar_one()  # fmt: skip
+
+
+def townships(conn: Connection) -> list[dict[str, Any]]:
+    """Each township that has grids: code, name, grid count and whether any are generated."""
+    rows = conn.execute(
+        text(
+            """
+            SELECT t.code, coalesce(r.name, t.code) AS name, t.grids, t.generated
+              FROM (SELECT left(code, 9) || '000' AS code, count(*) AS grids,
+                           bool_or(generated) AS generated
+                      FROM grids WHERE length(code) = 15 GROUP BY 1) t
+              LEFT JOIN regions r ON r.code = t.code
+             ORDER BY t.code
+            """
+        )
+    )
+    return [dict(row._mapping) for row in rows]

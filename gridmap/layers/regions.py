@@ -1,0 +1,226 @@
+"""Administrative divisions (行政区划): province → city → county → township → village.
+
+Codes are the 12-digit statistical division codes (统计用区划代码); boundaries are optional
+MultiPolygons in EPSG:4326 attached from any vector file.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from geoalchemy2 import Geometry
+from sqlalchemy import Boolean, Connection, DateTime, ForeignKey, String, Text, func, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gridmap.data import data_path
+from gridmap.layers import Base
+from gridmap.layers._sql import Progress, copy_rows, staging_table, tile_tolerance
+
+LEVELS = ("province", "city", "county", "township", "village")
+
+
+class Region(Base):
+    """An administrative division (区划) with its 12-digit statistical code."""
+
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(12, collation="C"), primary_key=True)
+    level: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    parent_code: Mapped[str | None] = mapped_column(
+        String(12, collation="C"), ForeignKey("regions.code", deferrable=True, initially="DEFERRED")
+    )
+    boundary = mapped_column(
+        Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=True
+    )
+    boundary_source: Mapped[str | None] = mapped_column(Text)
+    generated: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# -- the national code lists ---------------------------------------------------------------
+
+
+def read_code_lists() -> pd.DataFrame:
+    """The packaged NBS 2023 code lists, province to township, as 12-digit codes.
+
+    Columns: ``code``, ``level``, ``name``, ``parent_code`` (parents before children). A
+    division that repeats its parent's code (a city with no counties) appears once.
+    """
+    folder = data_path("gbt2260")
+    read = {"dtype": str, "keep_default_na": False}
+    provinces = pd.read_csv(folder / "provinces.csv", **read)
+    cities = pd.read_csv(folder / "cities.csv", **read)
+    counties = pd.read_csv(folder / "areas.csv", **read)
+    with gzip.open(folder / "streets.csv.gz", "rt", encoding="utf-8") as handle:
+        townships = pd.read_csv(handle, **read)
+
+    def pad(codes: pd.Series) -> pd.Series:
+        return codes.str.ljust(12, "0")
+
+    frames = [
+        pd.DataFrame({"code": pad(provinces.code), "level": "province", "name": provinces.name,
+                      "parent_code": None}),
+        pd.DataFrame({"code": pad(cities.code), "level": "city", "name": cities.name,
+                      "parent_code": pad(cities.provinceCode)}),
+        pd.DataFrame({"code": pad(counties.code), "level": "county", "name": counties.name,
+                      "parent_code": pad(counties.cityCode)}),
+        pd.DataFrame({"code": pad(townships.code), "level": "township", "name": townships.name,
+                      "parent_code": pad(townships.areaCode)}),
+    ]  # fmt: skip
+    frame = pd.concat(frames, ignore_index=True)
+    # cities without counties (东莞, 中山, 儋州) repeat their code one level down: keep the first
+    return frame[frame.code != frame.parent_code].reset_index(drop=True)
+
+
+def load_code_lists(
+    conn: Connection, frame: pd.DataFrame, on_progress: Progress | None = None
+) -> dict[str, int]:
+    """Insert or update region codes and names (one statement set, caller's transaction)."""
+    staging_table(conn, "region_codes_in", "code text, level text, name text, parent_code text")
+    rows = frame[["code", "level", "name", "parent_code"]].itertuples(index=False, name=None)
+    copy_rows(conn, "region_codes_in", ["code", "level", "name", "parent_code"], rows, on_progress)
+    result = conn.execute(
+        text(
+            """
+            INSERT INTO regions AS r (code, level, name, parent_code)
+            SELECT code, level, name, nullif(parent_code, '') FROM region_codes_in
+            ON CONFLICT (code) DO UPDATE
+               SET name = excluded.name, level = excluded.level,
+                   parent_code = excluded.parent_code, updated_at = now()
+             WHERE (r.name, r.level, r.parent_code)
+                   IS DISTINCT FROM (excluded.name, excluded.level, excluded.parent_code)
+            RETURNING (xmax = 0) AS inserted
+            """
+        )
+    ).all()
+    inserted = sum(1 for row in result if row.inserted)
+    return {"rows": len(frame), "inserted": inserted, "updated": len(result) - inserted}
+
+
+# -- boundaries -----------------------------------------------------------------------------
+
+
+def unknown_codes(conn: Connection, codes: list[str]) -> set[str]:
+    """The codes of ``codes`` that name no region."""
+    found = conn.execute(
+        text("SELECT code FROM regions WHERE code = ANY(:codes)"), {"codes": codes}
+    ).scalars()
+    return set(codes) - set(found)
+
+
+def attach_boundaries(
+    conn: Connection,
+    records: Iterator[tuple[str, bytes]],
+    source: str,
+    generated: bool = False,
+    on_progress: Progress | None = None,
+) -> int:
+    """Set the boundary of existing regions from ``(code, WKB in EPSG:4326)`` records.
+
+    Returns the number of regions updated.
+    """
+    staging_table(conn, "region_bounds_in", "code text, wkb bytea")
+    copy_rows(conn, "region_bounds_in", ["code", "wkb"], records, on_progress)
+    return conn.execute(
+        text(
+            """
+            UPDATE regions r
+               SET boundary = ST_Multi(ST_GeomFromWKB(s.wkb, 4326)),
+                   boundary_source = :source, generated = :generated, updated_at = now()
+              FROM region_bounds_in s
+             WHERE r.code = s.code
+            """
+        ),
+        {"source": source, "generated": generated},
+    ).rowcount
+
+
+# -- reads ----------------------------------------------------------------------------------
+
+_SUMMARY = """
+    SELECT code, level, name, parent_code, boundary IS NOT NULL AS has_boundary, generated,
+           boundary_source,
+           CASE WHEN boundary IS NULL THEN NULL
+                ELSE json_build_array(ST_XMin(boundary), ST_YMin(boundary),
+                                      ST_XMax(boundary), ST_YMax(boundary)) END AS bbox
+      FROM regions
+"""
+
+
+def list_regions(
+    conn: Connection,
+    parent: str | None,
+    level: str | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Regions under ``parent`` (provinces when None), by code."""
+    where = "parent_code IS NULL" if parent is None else "parent_code = :parent"
+    if level:
+        where += " AND level = :level"
+    sql = f"{_SUMMARY} WHERE {where} ORDER BY code LIMIT :limit OFFSET :offset"
+    params = {"parent": parent, "level": level, "limit": limit, "offset": offset}
+    return [dict(row._mapping) for row in conn.execute(text(sql), params)]
+
+
+def get_region(conn: Connection, code: str) -> dict[str, Any] | None:
+    """One region as a GeoJSON Feature (geometry null when it has no boundary)."""
+    row = conn.execute(
+        text(
+            f"""
+            SELECT s.*, ST_AsGeoJSON(r.boundary, 7)::json AS geometry,
+                   (SELECT count(*) FROM regions c WHERE c.parent_code = s.code) AS children
+              FROM ({_SUMMARY} WHERE code = :code) s JOIN regions r USING (code)
+            """
+        ),
+        {"code": code},
+    ).first()
+    if row is None:
+        return None
+    properties = dict(row._mapping)
+    geometry = properties.pop("geometry")
+    bbox = properties.pop("bbox")
+    return {"type": "Feature", "id": code, "bbox": bbox, "geometry": geometry,
+            "properties": properties}  # fmt: skip
+
+
+def boundary_extent(conn: Connection) -> list[float] | None:
+    """[minx, miny, maxx, maxy] of every region boundary, or None when there is none."""
+    row = conn.execute(
+        text(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)"
+            " FROM (SELECT ST_Extent(boundary) AS e FROM regions) t WHERE e IS NOT NULL"
+        )
+    ).first()
+    return None if row is None else [float(v) for v in row]
+
+
+def tile(conn: Connection, z: int, x: int, y: int, limit: int) -> bytes:
+    """Mapbox vector tile of region boundaries (layer ``regions``)."""
+    return conn.execute(
+        text(
+            """
+            WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env)
+            SELECT ST_AsMVT(t.*, 'regions', 4096, 'geom') FROM (
+              SELECT ST_AsMVTGeom(ST_Simplify(ST_Transform(r.boundary, 3857), :tol, true),
+                                  b.env, 4096, 64, true) AS geom,
+                     r.code, r.name, r.level, r.generated
+                FROM regions r, b
+               WHERE r.boundary && ST_Transform(b.env, 4326)
+               ORDER BY r.code
+               LIMIT :limit
+            ) t WHERE t.geom IS NOT NULL
+            """
+        ),
+        {"z": z, "x": x, "y": y, "tol": tile_tolerance(z), "limit": limit},
+    ).scalar_one()
+
+
+def generated_count(conn: Connection) -> int:
+    """How many regions carry a generated (not real) boundary."""
+    return conn.execute(text("SELECT count(*) FROM regions WHERE generated")).scalar_one()

@@ -1,0 +1,1 @@
+"""Geometry and coordinate operations."""

@@ -1,0 +1,108 @@
+"""Reading vector files into WGS84 and sorting their features into accepted and rejected.
+
+Any format GDAL reads through pyogrio (GeoJSON, GeoPackage, zipped Shapefile …), in any CRS
+pyproj knows, plus the Chinese map-app systems GCJ-02 and BD-09.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from gridmap.errors import InvalidInput
+from gridmap.ops.chinacrs import parse_china_crs, to_wgs84
+
+WGS84 = "EPSG:4326"
+_POLYGONAL = np.array(["Polygon", "MultiPolygon"])
+
+
+def read_vector(path: str | Path, crs: str | None = None) -> gpd.GeoDataFrame:
+    """Read a vector file and return it in EPSG:4326.
+
+    Parameters
+    ----------
+    path
+        GeoJSON, GeoPackage, Shapefile or a ``.zip`` holding one.
+    crs
+        The file's CRS when it declares none or declares it wrongly: anything pyproj accepts
+        (``EPSG:4547``, a WKT) or ``GCJ-02`` / ``BD-09``. Overrides the file's own.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InvalidInput(f"file {str(path)!r} does not exist", field="file")
+    try:
+        frame = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises several types; all mean "cannot read"
+        raise InvalidInput(f"file {str(path)!r} cannot be read as a vector layer: {exc}") from exc
+    china = parse_china_crs(crs) if crs else None
+    if china:
+        frame = frame.set_crs(WGS84, allow_override=True)
+        frame["geometry"] = to_wgs84(frame.geometry.values, china)
+        return frame
+    if crs:
+        frame = frame.set_crs(_parse_crs(crs), allow_override=True)
+    elif frame.crs is None:
+        raise InvalidInput(
+            f"file {str(path)!r} declares no CRS: say which it is (e.g. --crs EPSG:4326, "
+            "--crs GCJ-02)",
+            field="crs",
+        )
+    return frame.to_crs(WGS84)
+
+
+def _parse_crs(value: str) -> CRS:
+    try:
+        return CRS.from_user_input(value)
+    except CRSError as exc:
+        raise InvalidInput(
+            f"CRS {value!r} is not known: give an EPSG code, a WKT/PROJ string, GCJ-02 or BD-09",
+            field="crs",
+        ) from exc
+
+
+def polygon_problems(geometries: np.ndarray) -> np.ndarray:
+    """Why each geometry is not a valid (multi)polygon, or None where it is one (vectorised)."""
+    geometries = np.asarray(geometries, dtype=object)
+    reasons = np.full(len(geometries), None, dtype=object)
+    missing = shapely.is_missing(geometries)
+    reasons[missing] = "no geometry"
+    present = ~missing
+    empty = present & shapely.is_empty(geometries)
+    reasons[empty] = "empty geometry"
+    kinds = shapely.get_type_id(geometries)
+    names = np.array(
+        ["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
+         "MultiPolygon", "GeometryCollection"], dtype=object,
+    )  # fmt: skip
+    type_names = np.where(kinds >= 0, names[np.clip(kinds, 0, 7)], None)
+    wrong = present & ~empty & ~np.isin(type_names, _POLYGONAL)
+    reasons[wrong] = [f"not a polygon ({name})" for name in type_names[wrong]]
+    check = present & ~empty & ~wrong
+    invalid = check.copy()
+    invalid[check] = ~shapely.is_valid(geometries[check])
+    if invalid.any():
+        reasons[invalid] = [
+            f"invalid polygon: {why}" for why in shapely.is_valid_reason(geometries[invalid])
+        ]
+    return reasons
+
+
+def write_rejects(rejects: gpd.GeoDataFrame, base: Path) -> list[Path]:
+    """Write a rejects report as ``<base>.rejects.csv`` and ``<base>.rejects.geojson``.
+
+    ``rejects`` has a ``feature`` (index in the file), an identifying ``code`` and ``reason``.
+    """
+    csv_path = base.with_name(base.name + ".rejects.csv")
+    geojson_path = base.with_name(base.name + ".rejects.geojson")
+    columns = ["feature", "code", "reason"]
+    pd.DataFrame(rejects[columns]).to_csv(csv_path, index=False)
+    report = gpd.GeoDataFrame(rejects[columns], geometry=rejects.geometry.values, crs=WGS84)
+    # geometries that are not even readable as such are written as null
+    report.to_file(geojson_path, driver="GeoJSON", engine="pyogrio")
+    return [csv_path, geojson_path]

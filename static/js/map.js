@@ -1,0 +1,107 @@
+/* gridmap: the grid map (/). Vector tiles from /tiles, so a city of 10,000 grids loads only what
+   the view shows, simplified to the zoom. Leaflet and VectorGrid are vendored under /static. */
+(function () {
+  "use strict";
+
+  var KIND = { ordinary: "普通网格 ordinary", dedicated: "专属网格 dedicated" };
+
+  function escapeHtml(value) {
+    return String(value == null ? "" : value).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function popupHtml(p, townshipName) {
+    var rows = [
+      ["网格编码 code", p.code],
+      ["名称 name", p.name],
+      ["类型 kind", KIND[p.kind] || p.kind],
+      ["面积 area", Number(p.area_km2).toFixed(3) + " km²"],
+      ["乡镇 township", townshipName || p.township]
+    ];
+    if (p.generated) rows.push(["", "generated geometry (demo) 生成的示意边界"]);
+    return '<div class="popup"><table>' + rows.map(function (r) {
+      return "<tr><th>" + escapeHtml(r[0]) + "</th><td>" + escapeHtml(r[1]) + "</td></tr>";
+    }).join("") + "</table></div>";
+  }
+
+  function legendControl(config) {
+    var control = L.control({ position: "bottomright" });
+    control.onAdd = function () {
+      var div = L.DomUtil.create("div", "legend");
+      var html = "<h4>网格 by township 乡镇</h4>";
+      config.legend.forEach(function (t) {
+        html += '<div><i style="background:' + t.color + '"></i>' + escapeHtml(t.name) +
+          ' <span class="count">(' + t.grids + ")</span></div>";
+      });
+      if (config.generated.grids || config.generated.regions) {
+        html += '<div class="note">Township and grid boundaries are generated for the demo, ' +
+          "not real boundaries. 乡镇与网格边界为演示生成。</div>";
+      }
+      div.innerHTML = html;
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    return control;
+  }
+
+  function start(config) {
+    var map = L.map("map", { preferCanvas: false, zoomSnap: 0.5 });
+    window.gridmapMap = map; // for tests and the console
+    if (config.base_map && config.base_map.url) {
+      L.tileLayer(config.base_map.url, { attribution: config.base_map.attribution, maxZoom: 19 }).addTo(map);
+    }
+    var colors = {}, names = {};
+    config.legend.forEach(function (t) { colors[t.code] = t.color; names[t.code] = t.name; });
+
+    var regions = L.vectorGrid.protobuf(config.tiles.regions, {
+      rendererFactory: L.svg.tile,
+      interactive: false,
+      maxNativeZoom: 18,
+      vectorTileLayerStyles: {
+        regions: function (p) {
+          var county = p.level === "county" || p.level === "city" || p.level === "province";
+          return { weight: county ? 3 : 1.5, color: county ? "#243447" : "#4a6078", fill: false,
+                   dashArray: p.generated ? "6 4" : null };
+        }
+      }
+    }).addTo(map);
+
+    var grids = L.vectorGrid.protobuf(config.tiles.grids, {
+      rendererFactory: L.svg.tile,
+      interactive: true,
+      minZoom: config.grid_min_zoom,
+      maxNativeZoom: 18,
+      getFeatureId: function (f) { return f.properties.code; },
+      vectorTileLayerStyles: {
+        grids: function (p) {
+          return { weight: p.micro ? 0.5 : 0.8, color: "#333", fill: true, fillOpacity: 0.45,
+                   fillColor: colors[p.township] || "#999" };
+        }
+      }
+    }).addTo(map);
+    grids.on("click", function (e) {
+      L.popup().setLatLng(e.latlng).setContent(popupHtml(e.layer.properties, names[e.layer.properties.township]))
+        .openOn(map);
+    });
+    regions.bringToFront && regions.bringToFront();
+
+    L.control.scale({ imperial: false, maxWidth: 160 }).addTo(map);
+    legendControl(config).addTo(map);
+    if (config.generated.grids || config.generated.regions) {
+      var note = document.getElementById("generated-note");
+      note.textContent = "演示数据：边界为生成示意 · demo data: generated boundaries";
+      note.hidden = false;
+    }
+    var b = config.bounds;
+    if (b) { map.fitBounds([[b[1], b[0]], [b[3], b[2]]]); } else { map.setView([35, 105], 4); }
+    window.gridmapReady = true;
+  }
+
+  fetch("/api/v1/map/config", { credentials: "same-origin" })
+    .then(function (r) { if (!r.ok) throw new Error("map config: HTTP " + r.status); return r.json(); })
+    .then(start)
+    .catch(function (err) {
+      document.getElementById("map").textContent = "The map could not load: " + err.message;
+    });
+})();
