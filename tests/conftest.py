@@ -1,4 +1,4 @@
-"""Test fixtures: one private PostGIS cluster per run, started by the same code as ``gridmap serve``.
+"""Test fixtures: one private PostGIS cluster per run, started by ``gridmap serve``'s own code.
 
 The database is migrated and loaded (national region codes + the demo county) once. Each test
 gets a connection inside a transaction that is rolled back afterwards, so tests do not see each

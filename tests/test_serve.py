@@ -70,8 +70,8 @@ def test_serve_then_signal_leaves_no_postgres(stop_signal: signal.Signals) -> No
     finally:
         if proc.poll() is None:
             proc.kill()
-        subprocess.run([sys.executable, "-m", "gridmap", "db", "stop"],
-                       env={**os.environ, "GRIDMAP_DATA_DIR": str(data_dir)}, check=False)  # fmt: skip
+        stopper = _gridmap(data_dir, "db", "stop")
+        stopper.communicate(timeout=60)
 
 
 def test_db_commands_leave_a_running_cluster_running() -> None:
