@@ -69,37 +69,63 @@ def find_bindir(configured: Path | None = None) -> Path:
     )
 
 
+FALLBACK_ROOT = Path("/var/lib/gridmap")
+
+
+def _reachable_by(os_user: str, folder: Path) -> bool:
+    """Can ``os_user`` walk down to ``folder`` (or to its nearest existing ancestor)?"""
+    while not folder.exists():
+        folder = folder.parent
+    probe = ["runuser", "-u", os_user, "--", "test", "-x", str(folder)]
+    return subprocess.run(probe, check=False, capture_output=True).returncode == 0
+
+
 @dataclass
 class EmbeddedCluster:
-    """A private PostgreSQL cluster (嵌入式数据库) living in ``data_dir``."""
+    """A private PostgreSQL cluster (嵌入式数据库) for the data folder ``data_dir``.
+
+    Its files live in ``root``: the data folder itself, unless gridmap runs as root and the
+    cluster's OS user cannot reach it (a clone under /root, mode 0700), in which case they live in
+    ``/var/lib/gridmap/<digest of the data folder>`` and ``status`` says so.
+    """
 
     data_dir: Path
     bindir: Path
     os_user: str | None  # None: run as the current user
     db_name: str = "gridmap"
+    root: Path | None = None
+
+    def __post_init__(self) -> None:
+        self.data_dir = Path(self.data_dir)
+        if self.root is None:
+            self.root = self.data_dir
+            if self.os_user and not _reachable_by(self.os_user, self.data_dir):
+                self.root = FALLBACK_ROOT / self._digest()
 
     @classmethod
     def from_settings(cls, data_dir: Path, bindir: Path | None, pg_user: str, db_name: str):
         os_user = pg_user if os.geteuid() == 0 else None
         return cls(Path(data_dir), find_bindir(bindir), os_user, db_name)
 
+    def _digest(self) -> str:
+        return hashlib.sha1(str(self.data_dir).encode()).hexdigest()[:12]
+
     # -- layout -----------------------------------------------------------------------------
     @property
     def pgdata(self) -> Path:
-        return self.data_dir / "pgdata"
+        return self.root / "pgdata"
 
     @property
     def log_file(self) -> Path:
-        return self.data_dir / "log" / "postgresql.log"
+        return self.root / "log" / "postgresql.log"
 
     @property
     def socket_dir(self) -> Path:
-        """``run/`` in the data folder, or a short folder in /tmp when that path is too long."""
-        preferred = self.data_dir / "run"
+        """``run/`` beside the cluster, or a short folder in /tmp when that path is too long."""
+        preferred = self.root / "run"
         if len(str(preferred)) <= _SOCKET_PATH_MAX - 15:
             return preferred
-        digest = hashlib.sha1(str(self.data_dir).encode()).hexdigest()[:12]
-        return Path(tempfile.gettempdir()) / f"gridmap-{digest}"
+        return Path(tempfile.gettempdir()) / f"gridmap-{self._digest()}"
 
     def url(self, database: str | None = None) -> str:
         """SQLAlchemy URL of a database of this cluster, through its socket."""
@@ -144,7 +170,7 @@ class EmbeddedCluster:
             path.chmod(0o700)
 
     def _check_reachable(self) -> None:
-        """As root, the cluster user must be able to walk down to the data folder."""
+        """As root, the cluster user must be able to write the cluster's folder."""
         if not self.os_user:
             return
         probe = subprocess.run(
@@ -164,6 +190,13 @@ class EmbeddedCluster:
     def init(self) -> None:
         """``initdb`` a new cluster (first start only)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.root != self.data_dir:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.root.chmod(0o755)
+            (self.data_dir / "CLUSTER_LOCATION").write_text(
+                f"The PostgreSQL cluster of this data folder lives in {self.root}: the cluster's "
+                f"OS user {self.os_user!r} cannot reach {self.data_dir}.\n"
+            )
         self._own(self.pgdata, self.socket_dir, self.log_file.parent)
         self._check_reachable()
         self._run(
@@ -235,7 +268,7 @@ class EmbeddedCluster:
             return f"no cluster in {self.pgdata}"
         if pid is None:
             return f"stopped (cluster in {self.pgdata})"
-        return f"running (pid {pid}, socket {self.socket_dir}, data {self.pgdata})"
+        return f"running (pid {pid}, socket {self.socket_dir}, cluster in {self.pgdata})"
 
     def ensure_database(self) -> None:
         """Create the application database if it does not exist yet."""

@@ -102,3 +102,24 @@ def test_stale_pid_file_naming_another_process(scratch: EmbeddedCluster) -> None
     assert not scratch.running
     assert scratch.start() is True
     assert _query(scratch) == 1
+
+
+def test_data_folder_the_cluster_user_cannot_reach(tmp_path: Path) -> None:
+    """A data folder under a 0700 parent (a clone in /root): the cluster lives elsewhere."""
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    data_dir = private / "var"
+    user = "postgres" if os.geteuid() == 0 else None
+    cluster = EmbeddedCluster(data_dir, find_bindir(), user, "scratch")
+    try:
+        if user is None:
+            assert cluster.root == data_dir  # a normal user runs the cluster as itself
+            return
+        assert cluster.root != data_dir and cluster.root.is_relative_to("/var/lib/gridmap")
+        assert cluster.start() is True
+        assert _query(cluster) == 1
+        assert str(cluster.root) in (data_dir / "CLUSTER_LOCATION").read_text()
+    finally:
+        cluster.stop()
+        if cluster.root != data_dir:
+            shutil.rmtree(cluster.root, ignore_errors=True)

@@ -1,0 +1,77 @@
+"""The `/` page in headless Chromium at the demo's first view: requests, bytes, time to draw."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+
+from playwright.sync_api import sync_playwright
+
+from benchmarks._common import report, scratch_cluster
+from benchmarks.bench_city import _serve
+from gridmap import demo, loaders
+from gridmap.api.main import create_app
+from gridmap.db import migrate
+from gridmap.db.engine import dispose_engine, engine_for
+from gridmap.settings import get_settings
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+
+
+def _kind(url: str) -> str:
+    if "/tiles/" in url:
+        return "vector tiles"
+    if "/static/vendor/" in url:
+        return "vendored Leaflet + VectorGrid"
+    if "/api/" in url:
+        return "API (map config)"
+    return "page, own JS and CSS"
+
+
+def main() -> None:
+    with scratch_cluster("page") as cluster:
+        cluster.start()
+        os.environ["GRIDMAP_DATA_DIR"] = str(cluster.data_dir)
+        get_settings.cache_clear()
+        settings = get_settings()
+        migrate.upgrade(cluster.url())
+        with engine_for(settings, cluster.url()).begin() as conn:
+            loaders.load_regions(conn)
+            demo.load_demo(conn)
+        server, base = _serve(create_app(settings))
+        sizes: dict[str, int] = defaultdict(int)
+        counts: dict[str, int] = defaultdict(int)
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 1280, "height": 800})
+
+                def on_finished(request) -> None:
+                    kind = _kind(request.url)
+                    sizes[kind] += request.sizes()["responseBodySize"]
+                    counts[kind] += 1
+
+                page.on("requestfinished", on_finished)
+                began = time.perf_counter()
+                page.goto(base + "/")
+                page.wait_for_function("window.gridmapReady === true")
+                page.wait_for_load_state("networkidle")
+                drawn = time.perf_counter() - began
+                shapes = page.locator("#map svg path").count()
+                browser.close()
+        finally:
+            server.should_exit = True
+            dispose_engine(cluster.url())
+    rows = [(f"{kind} ({counts[kind]} requests)", f"{sizes[kind] / 1024:.1f} KB")
+            for kind in sorted(sizes)]  # fmt: skip
+    rows.append(
+        ("total", f"{sum(sizes.values()) / 1024:.1f} KB in {sum(counts.values())} requests")
+    )
+    rows.append(("first view drawn (network idle)", f"{drawn:.2f} s, {shapes} SVG paths"))
+    report("/ at the demo's first view (1280×800, uncompressed)", rows)
+
+
+if __name__ == "__main__":
+    main()
