@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import coordTransform
 import geopandas as gpd
@@ -27,6 +26,7 @@ from gridmap.ops.chinacrs import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
+from tests.conftest import shared_data
 
 Pair = tuple[NDArray[np.float64], NDArray[np.float64]]
 Convert = Callable[[object, object], Pair]
@@ -52,11 +52,7 @@ ALL_CONVERSIONS = [
 YIYANG = (117.4, 28.4)
 
 # Unlicensed third-party data (see SOURCE.md there): read in place, never copied here.
-_DATA_SUBDIR = Path("data/cn_yiyang_county_townships")
-YIYANG_DATA_DIRS = (
-    Path(__file__).resolve().parents[3] / "shared" / _DATA_SUBDIR,  # shared/ beside the repo
-    Path("/work/shared") / _DATA_SUBDIR,
-)
+YIYANG_DATA = "cn_yiyang_county_townships"
 
 
 def _china_grid() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -294,18 +290,6 @@ def test_public_names() -> None:
 # ------------------------------------------------------------------------ real data
 
 
-def _yiyang_data_dir() -> Path:
-    for directory in YIYANG_DATA_DIRS:
-        if (directory / "yiyang_county_datav_gcj02.geojson").is_file():
-            return directory
-    pytest.fail(
-        "test data for Yiyang county not found; looked in "
-        + ", ".join(str(d) for d in YIYANG_DATA_DIRS)
-        + ". It lives in shared/data/cn_yiyang_county_townships/ and must not be copied "
-        "into the repo (no redistribution licence)."
-    )
-
-
 def _median_nearest_vertex_m(outline: NDArray[np.object_], townships: gpd.GeoSeries) -> float:
     """Median distance (m, EPSG:4548) from outline vertices to the nearest township vertex."""
     outline_xy = shapely.get_coordinates(gpd.GeoSeries(outline, crs=4326).to_crs(4548).values)
@@ -320,7 +304,7 @@ def _median_nearest_vertex_m(outline: NDArray[np.object_], townships: gpd.GeoSer
 
 def test_gcj02_county_outline_lands_on_wgs84_townships() -> None:
     """A real GCJ-02 outline (DataV) against a WGS84 township layer of the same county."""
-    data_dir = _yiyang_data_dir()
+    data_dir = shared_data(YIYANG_DATA)
     outline = gpd.read_file(data_dir / "yiyang_county_datav_gcj02.geojson")
     townships = gpd.read_file(data_dir / "yiyang_townships.geojson")
     assert outline.crs is not None and outline.crs.to_epsg() == 4326
