@@ -56,3 +56,14 @@ TILE_EXTENT = 4096
 def tile_tolerance(z: int) -> float:
     """Simplification tolerance in EPSG:3857 metres: one unit of a 4096-extent tile."""
     return WORLD_WIDTH_M / (2**z) / TILE_EXTENT
+
+
+def extent(conn: Connection, table: str, column: str = "boundary") -> list[float] | None:
+    """[minx, miny, maxx, maxy] of a geometry column (EPSG:4326), or None when it is empty."""
+    row = conn.execute(
+        text(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)"
+            f" FROM (SELECT ST_Extent({column}) AS e FROM {table}) t WHERE e IS NOT NULL"
+        )
+    ).first()
+    return None if row is None else [float(v) for v in row]

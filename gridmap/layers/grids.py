@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gridmap.layers import Base
+from gridmap.layers import Base, _sql
 from gridmap.layers._sql import Progress, copy_rows, staging_table, tile_tolerance
 
 
@@ -187,14 +187,8 @@ def get_grid(conn: Connection, code: str) -> dict[str, Any] | None:
 
 
 def extent(conn: Connection) -> list[float] | None:
-    """[minx, miny, maxx, maxy] of all grids, or None when there are none."""
-    row = conn.execute(
-        text(
-            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)"
-            " FROM (SELECT ST_Extent(boundary) AS e FROM grids) t WHERE e IS NOT NULL"
-        )
-    ).first()
-    return None if row is None else [float(v) for v in row]
+    """[minx, miny, maxx, maxy] of every grid boundary, or None when there is none."""
+    return _sql.extent(conn, "grids")
 
 
 def count(conn: Connection) -> int:

@@ -17,7 +17,7 @@ from sqlalchemy import Boolean, Connection, DateTime, ForeignKey, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridmap.data import data_path
-from gridmap.layers import Base
+from gridmap.layers import Base, _sql
 from gridmap.layers._sql import Progress, copy_rows, staging_table, tile_tolerance
 
 LEVELS = ("province", "city", "county", "township", "village")
@@ -191,13 +191,7 @@ def get_region(conn: Connection, code: str) -> dict[str, Any] | None:
 
 def boundary_extent(conn: Connection) -> list[float] | None:
     """[minx, miny, maxx, maxy] of every region boundary, or None when there is none."""
-    row = conn.execute(
-        text(
-            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)"
-            " FROM (SELECT ST_Extent(boundary) AS e FROM regions) t WHERE e IS NOT NULL"
-        )
-    ).first()
-    return None if row is None else [float(v) for v in row]
+    return _sql.extent(conn, "regions")
 
 
 def tile(conn: Connection, z: int, x: int, y: int, limit: int) -> bytes:
