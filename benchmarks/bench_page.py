@@ -56,7 +56,7 @@ def main() -> None:
                 page.on("requestfinished", on_finished)
                 began = time.perf_counter()
                 page.goto(base + "/")
-                page.wait_for_function("window.gridmapReady === true")
+                page.locator("body[data-ready=true]").wait_for()
                 page.wait_for_load_state("networkidle")
                 drawn = time.perf_counter() - began
                 shapes = page.locator("#map svg path").count()

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Connection
 
+from gridmap import bootstrap
 from gridmap.db import migrate
 from gridmap.db.engine import database_running, embedded_cluster, engine_for
 from gridmap.errors import GridmapError
@@ -34,7 +35,9 @@ load_app = typer.Typer(help="Load packaged reference data.", no_args_is_help=Tru
 import_app = typer.Typer(help="Import vector files into a layer.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(load_app, name="load")
+user_app = typer.Typer(help="User accounts (用户) and their roles.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
+app.add_typer(user_app, name="user")
 
 console = Console(stderr=True)
 
@@ -71,21 +74,6 @@ def _clean_errors() -> Iterator[None]:
         _fail(error)
 
 
-def prepare_database(url: str, demo: bool) -> dict[str, object]:
-    """Migrate to head; on an empty database load the region codes and, if asked, the demo."""
-    from gridmap import demo as demo_module
-    from gridmap import loaders
-    from gridmap.layers import grids
-
-    migrate.upgrade(url)
-    done: dict[str, object] = {}
-    with _transaction(url) as conn:
-        if demo and grids.count(conn) == 0:
-            done["regions"] = loaders.load_regions(conn).written
-            done["demo"] = demo_module.load_demo(conn)
-    return done
-
-
 # -- serve ----------------------------------------------------------------------------------
 
 
@@ -114,16 +102,18 @@ def serve(
     port = port or settings.server.port
     _raise_on_sigterm()
     try:
-        with _clean_errors(), database_running(settings) as url:
+        with _clean_errors(), database_running(settings):
             where = (
                 "embedded cluster in " + str(settings.db.data_dir)
                 if settings.db.embedded
                 else "external database"
             )
             console.print(f"database: {where}")
-            loaded = prepare_database(url, demo)
+            loaded = bootstrap.prepare(settings, demo)
             if loaded:
                 console.print(f"empty database: loaded {json.dumps(loaded, ensure_ascii=False)}")
+            if "users" in loaded:
+                console.print(f"demo accounts and their passwords (shown once): {loaded['users']}")
             console.print(f"gridmap on http://{host}:{port}/")
             config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="info")
             uvicorn.Server(config).run()
@@ -257,6 +247,93 @@ def demo_cmd(
             loaders.load_regions(conn)
             counts = demo.load_demo(conn, townships, grids, seed, advance)
     console.print(f"demo county 361126: {counts['townships']} townships, {counts['grids']} grids")
+
+
+# -- users ----------------------------------------------------------------------------------
+
+
+def _read_password(from_stdin: bool, prompt: str = "new password") -> tuple[str, bool]:
+    """The password from stdin, or a generated one; True when generated (to print once)."""
+    from gridmap import auth
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n"), False
+    return auth.generate_password(), True
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="username")],
+    role: Annotated[
+        str, typer.Option(help="admin, planner, dispatcher, engineer, grid_worker, viewer")
+    ],
+    jurisdiction: Annotated[str, typer.Option(help="region code (12 digits) or grid code")],
+    display_name: Annotated[str, typer.Option(help="a person's name")] = "",
+    password_stdin: Annotated[bool, typer.Option(help="read the password from stdin")] = False,
+) -> None:
+    """Add a user; prints a generated password once (or reads one with --password-stdin)."""
+    from gridmap import accounts
+
+    password, generated = _read_password(password_stdin)
+    with _clean_errors(), database_running() as url:
+        migrate.upgrade(url)
+        with _transaction(url) as conn:
+            accounts.add_user(
+                conn, get_settings(), name, role, jurisdiction, password, display_name
+            )
+    console.print(f"user {name} added: role {role}, jurisdiction {jurisdiction}")
+    if generated:
+        typer.echo(f"password: {password}")
+
+
+@user_app.command("passwd")
+def user_passwd(
+    name: Annotated[str, typer.Argument(help="username")],
+    password_stdin: Annotated[bool, typer.Option(help="read the password from stdin")] = False,
+) -> None:
+    """Set a new password (generated and printed once, or read with --password-stdin)."""
+    from gridmap import accounts
+
+    password, generated = _read_password(password_stdin)
+    with _clean_errors(), database_running() as url, _transaction(url) as conn:
+        accounts.change_password(conn, name, password)
+    console.print(f"password of {name} changed; failed-login lock cleared")
+    if generated:
+        typer.echo(f"password: {password}")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List users: name, role, jurisdiction, state."""
+    from gridmap.layers import users
+
+    with _clean_errors(), database_running() as url, _transaction(url) as conn:
+        rows = users.list_users(conn)
+    for row in rows:
+        state = "disabled" if row["disabled"] else "active"
+        typer.echo(f"{row['username']}\t{row['role']}\t{row['jurisdiction']}\t{state}")
+
+
+def _set_disabled(name: str, disabled: bool) -> None:
+    from gridmap.layers import audit, users
+
+    with _clean_errors(), database_running() as url, _transaction(url) as conn:
+        users.set_disabled(conn, name, disabled)
+        audit.record(conn, "user_disable" if disabled else "user_enable", object_type="user",
+                     object_id=name)  # fmt: skip
+    console.print(f"user {name} {'disabled' if disabled else 'enabled'}")
+
+
+@user_app.command("disable")
+def user_disable(name: Annotated[str, typer.Argument(help="username")]) -> None:
+    """Disable a user: their sessions stop working at once."""
+    _set_disabled(name, True)
+
+
+@user_app.command("enable")
+def user_enable(name: Annotated[str, typer.Argument(help="username")]) -> None:
+    """Enable a disabled user again."""
+    _set_disabled(name, False)
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m gridmap`

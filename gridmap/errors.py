@@ -25,3 +25,15 @@ class InvalidInput(GridmapError):
 
 class ImportRejected(GridmapError):
     """An import that cannot go ahead at all; nothing was changed."""
+
+
+class Unauthorized(GridmapError):
+    """No valid credentials (HTTP 401)."""
+
+
+class Forbidden(GridmapError):
+    """Valid credentials, but the role may not do this (HTTP 403)."""
+
+
+class Conflict(GridmapError):
+    """The request clashes with the current state, e.g. a name already taken (HTTP 409)."""

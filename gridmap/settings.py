@@ -25,8 +25,14 @@ class DatabaseSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GRIDMAP_", extra="ignore")
 
     database_url: str | None = Field(
-        default=None, description="SQLAlchemy/libpq URL of an external PostGIS; unset: embedded"
+        default=None,
+        description="URL the application connects with (a role that neither owns the tables nor"
+        " is a superuser); unset: the embedded cluster",
     )
+    database_owner_url: str | None = Field(
+        default=None, description="URL of the tables' owner, for migrations and bulk loads"
+    )
+    app_role: str = Field(default="gridmap_app", description="the role RLS policies apply to")
     data_dir: Path = Field(default_factory=_default_data_dir)
     pg_bindir: Path | None = Field(
         default=None, description="folder of initdb/pg_ctl; default: newest /usr/lib/postgresql/*"
@@ -44,7 +50,7 @@ class DatabaseSettings(BaseSettings):
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
 
-    @field_validator("database_url")
+    @field_validator("database_url", "database_owner_url")
     @classmethod
     def _psycopg_driver(cls, value: str | None) -> str | None:
         """Accept plain ``postgresql://`` URLs and use psycopg 3 for them."""
@@ -117,6 +123,55 @@ class ServerSettings(BaseSettings):
     api_page_limit: int = Field(default=1000, description="largest `limit` a list accepts")
 
 
+_READ = ["regions:read", "grids:read", "tiles:read", "map:read"]
+
+
+class AuthSettings(BaseSettings):
+    """Accounts, sessions and what each role may do (权限)."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDMAP_AUTH_", extra="ignore")
+
+    secret_key: str | None = Field(
+        default=None,
+        description="token signing key; unset: generated once into <data dir>/secrets/",
+    )
+    token_ttl_minutes: int = Field(default=480, ge=1, description="a bearer token's life")
+    session_ttl_minutes: int = Field(default=720, ge=1, description="a login cookie's life")
+    max_failed_logins: int = Field(default=5, ge=1, description="failures before a lockout")
+    lockout_minutes: int = Field(default=15, ge=1)
+    failure_delay_seconds: float = Field(
+        default=0.5, ge=0, description="first delay after a failed login; doubles each time"
+    )
+    max_failure_delay_seconds: float = Field(default=4.0, ge=0)
+    cookie_name: str = "gridmap_session"
+    csrf_cookie_name: str = "gridmap_csrf"
+    role_permissions: dict[str, list[str]] = {
+        "admin": ["*"],
+        "planner": [*_READ, "grids:write"],
+        "dispatcher": [*_READ, "events:read", "events:write", "analytics:read"],
+        "engineer": [*_READ, "cameras:read", "cameras:write", "coverage:read"],
+        "grid_worker": [*_READ, "events:read", "events:write", "people:read"],
+        "viewer": [*_READ, "analytics:read"],
+    }
+
+    @property
+    def roles(self) -> list[str]:
+        return list(self.role_permissions)
+
+    def permissions(self, role: str) -> frozenset[str]:
+        return frozenset(self.role_permissions.get(role, ()))
+
+
+class SecuritySettings(BaseSettings):
+    """HTTP hardening: CORS (closed unless listed) and request size limits."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDMAP_", extra="ignore")
+
+    cors_origins: list[str] = Field(default=[], description="origins allowed by CORS; none")
+    max_request_bytes: int = Field(default=1 << 20, description="largest request body")
+    max_upload_bytes: int = Field(default=512 << 20, description="largest upload body")
+
+
 class Settings:
     """All settings, grouped by concern."""
 
@@ -126,6 +181,8 @@ class Settings:
         self.map = MapSettings()
         self.grid = GridSettings()
         self.server = ServerSettings()
+        self.auth = AuthSettings()
+        self.security = SecuritySettings()
 
 
 @lru_cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from gridmap.db.engine import database_url
+from gridmap.db.engine import owner_url
 from gridmap.layers import metadata
 
 config = context.config
@@ -13,7 +13,7 @@ target_metadata = metadata
 
 
 def _url() -> str:
-    return config.get_main_option("sqlalchemy.url") or database_url()
+    return config.get_main_option("sqlalchemy.url") or owner_url()
 
 
 def _include_object(obj, name, type_, reflected, compare_to) -> bool:

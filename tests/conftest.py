@@ -1,26 +1,25 @@
 """Test fixtures: one private PostGIS cluster per run, started by ``gridmap serve``'s own code.
 
-The database is migrated and loaded (national region codes + the demo county) once. Each test
-gets a connection inside a transaction that is rolled back afterwards, so tests do not see each
-other's writes; the API under test runs on that same connection.
+The database is prepared once as `gridmap serve` prepares it (migrations, national region codes,
+the demo county, demo accounts) plus test users of every role. Layer tests get the owner's
+connection inside a transaction that is rolled back afterwards; API tests call the real app,
+which connects as the application role, so row-level security applies to them as in production.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
-from gridmap.api import deps
 from gridmap.api.main import create_app
-from gridmap.db import migrate
 from gridmap.db.embedded import EmbeddedCluster
-from gridmap.db.engine import dispose_engine, embedded_cluster, engine_for
+from gridmap.db.engine import dispose_engines, embedded_cluster, engine_for
 from gridmap.settings import Settings, get_settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -57,8 +56,12 @@ def data_dir() -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def settings(data_dir: Path) -> Iterator[Settings]:
     """Settings pointing at the test run's own embedded cluster."""
-    saved = {k: os.environ.get(k) for k in ("GRIDMAP_DATA_DIR", "GRIDMAP_DATABASE_URL")}
-    os.environ["GRIDMAP_DATA_DIR"] = str(data_dir)
+    overrides = {
+        "GRIDMAP_DATA_DIR": str(data_dir),
+        "GRIDMAP_AUTH_FAILURE_DELAY_SECONDS": "0.01",  # failed logins stay slowed, but briefly
+    }
+    saved = {k: os.environ.get(k) for k in [*overrides, "GRIDMAP_DATABASE_URL"]}
+    os.environ.update(overrides)
     os.environ.pop("GRIDMAP_DATABASE_URL", None)
     get_settings.cache_clear()
     yield get_settings()
@@ -78,26 +81,51 @@ def cluster(settings: Settings) -> Iterator[EmbeddedCluster]:
     try:
         yield cluster
     finally:
-        dispose_engine(cluster.url())
+        dispose_engines()
         cluster.stop()
+
+
+PASSWORD = "test-password-123"
+COUNTY = "361126000000"  # 弋阳县
+TOWNSHIP_A = "361126109000"  # 弋江镇
+TOWNSHIP_B = "361126101000"  # 曹溪镇
+
+# username: (role, jurisdiction)
+TEST_USERS = {
+    "root": ("admin", "*"),
+    "county_admin": ("admin", COUNTY),
+    "planner": ("planner", COUNTY),
+    "dispatcher": ("dispatcher", COUNTY),
+    "engineer": ("engineer", COUNTY),
+    "viewer": ("viewer", COUNTY),
+    "town_a": ("dispatcher", TOWNSHIP_A),
+    "town_b": ("dispatcher", TOWNSHIP_B),
+}
 
 
 @pytest.fixture(scope="session")
 def database(cluster: EmbeddedCluster, settings: Settings) -> str:
-    """The migrated database with the region codes and the demo county; returns its URL."""
-    from gridmap import demo, loaders
+    """The database as `gridmap serve` prepares it (codes, demo county, demo accounts), plus
+    the test users; returns the owner's URL."""
+    from gridmap import accounts, bootstrap
 
+    bootstrap.prepare(settings, demo=True)
     url = cluster.url()
-    migrate.upgrade(url)
     with engine_for(settings, url).begin() as conn:
-        loaders.load_regions(conn)
-        demo.load_demo(conn)
+        grid = conn.execute(
+            text("SELECT min(code) FROM grids WHERE region_code = :t"), {"t": TOWNSHIP_A}
+        ).scalar_one()
+        for username, (role, jurisdiction) in {
+            **TEST_USERS,
+            "worker": ("grid_worker", grid),
+        }.items():
+            accounts.add_user(conn, settings, username, role, jurisdiction, PASSWORD)
     return url
 
 
 @pytest.fixture
 def conn(database: str, settings: Settings) -> Iterator[Connection]:
-    """A connection in a transaction that is rolled back after the test."""
+    """The owner's connection in a transaction that is rolled back after the test."""
     with engine_for(settings, database).connect() as connection:
         transaction = connection.begin()
         try:
@@ -106,15 +134,53 @@ def conn(database: str, settings: Settings) -> Iterator[Connection]:
             transaction.rollback()
 
 
+@pytest.fixture(scope="session")
+def app(database: str, settings: Settings):
+    return create_app(settings)
+
+
 @pytest.fixture
-def client(conn: Connection, settings: Settings) -> Iterator[TestClient]:
-    """The API on the test's connection (each request in a savepoint of the test transaction)."""
-    app = create_app(settings)
-
-    def test_connection() -> Iterator[Connection]:
-        with conn.begin_nested():
-            yield conn
-
-    app.dependency_overrides[deps.get_connection] = test_connection
+def client(app) -> Iterator[TestClient]:
+    """The real app, connecting as the application role (RLS applies), no one signed in."""
     with TestClient(app) as test_client:
         yield test_client
+
+
+_tokens: dict[str, str] = {}
+
+
+@pytest.fixture
+def token_of(client: TestClient) -> Callable[[str], str]:
+    """A bearer token of a test user (signed in once per run through the real endpoint)."""
+
+    def token(username: str) -> str:
+        if username not in _tokens:
+            response = client.post(
+                "/api/v1/auth/token", data={"username": username, "password": PASSWORD}
+            )
+            assert response.status_code == 200, response.text
+            _tokens[username] = response.json()["access_token"]
+        return _tokens[username]
+
+    return token
+
+
+@pytest.fixture
+def as_user(app, token_of) -> Callable[[str], TestClient]:
+    """A client signed in as a test user (bearer token)."""
+    clients: list[TestClient] = []
+
+    def signed_in(username: str) -> TestClient:
+        signed = TestClient(app, headers={"Authorization": f"Bearer {token_of(username)}"})
+        clients.append(signed)
+        return signed
+
+    yield signed_in
+    for signed in clients:
+        signed.close()
+
+
+@pytest.fixture
+def api(as_user) -> TestClient:
+    """A client signed in as the system administrator (sees everything)."""
+    return as_user("root")

@@ -50,3 +50,43 @@ def test_import_errors_are_one_clear_line(tmp_path: Path, database: str) -> None
     assert result.exit_code == 1
     assert "has no field 'code'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_user_commands(client, database: str) -> None:
+    name = "cli_user_" + __import__("uuid").uuid4().hex[:6]
+    added = runner.invoke(
+        app, ["user", "add", name, "--role", "planner", "--jurisdiction", "361126109000"]
+    )
+    assert added.exit_code == 0, added.output
+    password = added.output.split("password: ", 1)[1].split()[0]
+    token = client.post("/api/v1/auth/token", data={"username": name, "password": password})
+    assert token.status_code == 200 and token.json()["role"] == "planner"
+
+    again = runner.invoke(
+        app, ["user", "add", name, "--role", "planner", "--jurisdiction", "361126109000"]
+    )
+    assert again.exit_code == 1 and "already exists" in again.output
+    bad_role = runner.invoke(
+        app, ["user", "add", name + "x", "--role", "mayor", "--jurisdiction", "361126109000"]
+    )
+    assert bad_role.exit_code == 1 and "'mayor' is not one of" in bad_role.output
+    outside = runner.invoke(
+        app, ["user", "add", name + "y", "--role", "viewer", "--jurisdiction", "361126999000"]
+    )
+    assert outside.exit_code == 1 and "not a loaded region" in outside.output
+
+    changed = runner.invoke(
+        app, ["user", "passwd", name, "--password-stdin"], input="a-new-long-password\n"
+    )
+    assert changed.exit_code == 0, changed.output
+    assert (
+        client.post(
+            "/api/v1/auth/token", data={"username": name, "password": "a-new-long-password"}
+        ).status_code
+        == 200
+    )
+
+    listed = runner.invoke(app, ["user", "list"])
+    assert f"{name}\tplanner\t361126109000\tactive" in listed.output
+    assert runner.invoke(app, ["user", "disable", name]).exit_code == 0
+    assert f"{name}\tplanner\t361126109000\tdisabled" in runner.invoke(app, ["user", "list"]).output

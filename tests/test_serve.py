@@ -60,7 +60,7 @@ def test_serve_then_signal_leaves_no_postgres(stop_signal: signal.Signals) -> No
         assert health["status"] == "ok" and health["database"] == "embedded"
         assert health["postgis"].startswith("3.")
         assert _postmaster_pids(data_dir)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/grids?limit=1") as r:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/public/grids?limit=1") as r:
             assert json.load(r)["numberMatched"] > 200  # the demo county was loaded
         proc.send_signal(stop_signal)
         output, _ = proc.communicate(timeout=60)

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
+import hmac
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
+from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Connection
 
+from gridmap import accounts
+from gridmap.access import PUBLIC, Principal, apply_scope
 from gridmap.codes import CodeError, parse_grid_code, parse_region_code
-from gridmap.errors import InvalidInput
+from gridmap.errors import Forbidden, InvalidInput, Unauthorized
 from gridmap.settings import Settings
-
-
-def get_connection(request: Request) -> Iterator[Connection]:
-    """One connection and transaction per request, committed when the route returns."""
-    engine = request.app.state.engine
-    with engine.begin() as conn:
-        yield conn
 
 
 def app_settings(request: Request) -> Settings:
@@ -28,7 +25,81 @@ def app_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]
-ConnDep = Annotated[Connection, Depends(get_connection)]
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-CSRF-Token"
+# declared so that the OpenAPI document (and /docs) show how to authenticate
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+@dataclass(frozen=True)
+class Context:
+    """A request's transaction, already scoped to its caller, and the caller."""
+
+    conn: Connection
+    principal: Principal
+
+
+def _credentials(request: Request, settings: Settings, bearer: str | None) -> tuple[str, str]:
+    if bearer:
+        return bearer, "bearer"
+    if request.headers.get("authorization"):
+        raise Unauthorized("the Authorization header must read 'Bearer <token>'")
+    cookie = request.cookies.get(settings.auth.cookie_name)
+    if cookie:
+        return cookie, "cookie"
+    raise Unauthorized(
+        "sign in first: send 'Authorization: Bearer <token>' (from POST /api/v1/auth/token)"
+        " or log in at /login"
+    )
+
+
+def request_context(
+    request: Request,
+    settings: SettingsDep,
+    bearer: Annotated[str | None, Depends(_bearer)] = None,
+) -> Iterator[Context]:
+    """Authenticate the caller, then open the request's transaction scoped to them (RLS)."""
+    token, transport = _credentials(request, settings, bearer)
+    with request.app.state.engine.begin() as conn:
+        principal = accounts.authenticate(conn, settings, token)
+        if transport == "cookie" and request.method not in SAFE_METHODS:
+            sent = request.headers.get(CSRF_HEADER, "")
+            if not (sent and principal.csrf and hmac.compare_digest(sent, principal.csrf)):
+                raise Forbidden(
+                    f"a signed-in page must send the {CSRF_HEADER} header with unsafe requests"
+                )
+        apply_scope(conn, principal)
+        yield Context(conn, principal)
+
+
+def require(permission: str) -> Callable[[Context], Context]:
+    """A dependency that lets only callers whose role has ``permission`` through (else 403)."""
+
+    def check(context: Annotated[Context, Depends(request_context)]) -> Context:
+        if not context.principal.can(permission):
+            raise Forbidden(f"role {context.principal.role!r} may not do this ({permission})")
+        return context
+
+    check.__name__ = f"require_{permission.replace(':', '_')}"
+    return check
+
+
+def public_context(request: Request) -> Iterator[Context]:
+    """A transaction for public routes: everything in scope, only public columns are read."""
+    with request.app.state.engine.begin() as conn:
+        apply_scope(conn, PUBLIC)
+        yield Context(conn, PUBLIC)
+
+
+CurrentUser = Annotated[Context, Depends(request_context)]
+PublicDep = Annotated[Context, Depends(public_context)]
+RegionsRead = Annotated[Context, Depends(require("regions:read"))]
+GridsRead = Annotated[Context, Depends(require("grids:read"))]
+TilesRead = Annotated[Context, Depends(require("tiles:read"))]
+MapRead = Annotated[Context, Depends(require("map:read"))]
+AuditRead = Annotated[Context, Depends(require("audit:read"))]
+UsersRead = Annotated[Context, Depends(require("users:read"))]
 
 
 @dataclass(frozen=True)

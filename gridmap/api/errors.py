@@ -11,11 +11,23 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from gridmap.codes import CodeError
-from gridmap.errors import DatabaseSetupError, GridmapError, ImportRejected, InvalidInput, NotFound
+from gridmap.errors import (
+    Conflict,
+    DatabaseSetupError,
+    Forbidden,
+    GridmapError,
+    ImportRejected,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+)
 
 log = logging.getLogger("gridmap.api")
 
 STATUS: dict[type[Exception], int] = {
+    Unauthorized: 401,
+    Forbidden: 403,
+    Conflict: 409,
     InvalidInput: 400,
     CodeError: 400,
     ImportRejected: 400,
@@ -34,7 +46,10 @@ def _body(status: int, detail: str, field: str | None = None) -> JSONResponse:
 
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     status = next(code for kind, code in STATUS.items() if isinstance(exc, kind))
-    return _body(status, str(exc), getattr(exc, "field", None))
+    response = _body(status, str(exc), getattr(exc, "field", None))
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

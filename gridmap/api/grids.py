@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from gridmap.api.deps import BBoxDep, ConnDep, GridCodePath, PageDep, RegionParam
+from gridmap.api.deps import BBoxDep, GridCodePath, GridsRead, PageDep, RegionParam
 from gridmap.api.links import page_links
 from gridmap.codes import parse_region_code
 from gridmap.errors import NotFound
@@ -18,7 +18,11 @@ GEOJSON = "application/geo+json"
 
 @router.get("", response_class=JSONResponse)
 def list_grids(
-    request: Request, conn: ConnDep, page: PageDep, bbox: BBoxDep = None, region: RegionParam = None
+    request: Request,
+    ctx: GridsRead,
+    page: PageDep,
+    bbox: BBoxDep = None,
+    region: RegionParam = None,
 ) -> JSONResponse:
     """Grids by code as a GeoJSON FeatureCollection, filtered by bounding box and/or region.
 
@@ -28,7 +32,7 @@ def list_grids(
         bbox=bbox.as_tuple() if bbox else None,
         prefix=parse_region_code(region).prefix if region else None,
     )
-    features, total = grids.list_grids(conn, where, page.limit, page.offset)
+    features, total = grids.list_grids(ctx.conn, where, page.limit, page.offset)
     body = {
         "type": "FeatureCollection",
         "numberMatched": total,
@@ -40,9 +44,9 @@ def list_grids(
 
 
 @router.get("/{code}", response_class=JSONResponse)
-def get_grid(conn: ConnDep, code: GridCodePath) -> JSONResponse:
+def get_grid(ctx: GridsRead, code: GridCodePath) -> JSONResponse:
     """One grid or micro-grid as a GeoJSON Feature."""
-    feature = grids.get_grid(conn, code)
+    feature = grids.get_grid(ctx.conn, code)
     if feature is None:
         raise NotFound(f"grid {code} does not exist")
     return JSONResponse(feature, media_type=GEOJSON)

@@ -10,18 +10,32 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from gridmap import __version__
-from gridmap.api import errors, grids, health, pages, regions, tiles
-from gridmap.db.engine import engine_for
+from gridmap.api import (
+    audit,
+    auth,
+    docs,
+    errors,
+    grids,
+    health,
+    pages,
+    public,
+    regions,
+    security,
+    tiles,
+    users,
+)
+from gridmap.db.engine import app_engine
 from gridmap.settings import Settings, get_settings
+
+ROUTERS = (health, docs, auth, public, regions, grids, tiles, pages, audit, users)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Assemble the app; the engine is opened at start-up and disposed at shutdown."""
+    """Assemble the app; the application role's engine is opened at start and closed at stop."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = engine_for(settings)
         yield
         app.state.engine.dispose()
 
@@ -30,11 +44,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="City grid management (网格化服务管理): one merged grid system on PostGIS.",
         lifespan=lifespan,
+        # the docs pages are served by gridmap.api.docs from vendored files (no CDN)
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.settings = settings
+    app.state.engine = app_engine(settings)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    security.install(app, settings)
     errors.install(app)
-    for module in (health, regions, grids, tiles, pages):
+    for module in ROUTERS:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     return app

@@ -1,14 +1,18 @@
-"""The web pages: ``/`` (the grid map) and the configuration its script reads."""
+"""The web pages: the public map ``/``, the staff map ``/map``, and their configuration."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlalchemy import Connection
 
-from gridmap.api.deps import ConnDep, SettingsDep
+from gridmap import accounts
+from gridmap.api.deps import MapRead, PublicDep, SettingsDep
+from gridmap.errors import Unauthorized
 from gridmap.layers import grids, regions
+from gridmap.settings import Settings
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 
@@ -17,17 +21,30 @@ router = APIRouter(tags=["map"])
 
 @router.get("/", include_in_schema=False)
 def index() -> FileResponse:
+    """The public map: grid outlines, codes and names, and a login link."""
     return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
 
 
-@router.get("/api/v1/map/config")
-def map_config(conn: ConnDep, settings: SettingsDep) -> dict:
-    """What the map page needs: initial bounds, base map, palette, legend, provenance."""
+@router.get("/map", include_in_schema=False)
+def staff_map(request: Request, settings: SettingsDep) -> Response:
+    """The staff map behind login (a signed-in cookie); others are sent to /login."""
+    token = request.cookies.get(settings.auth.cookie_name)
+    try:
+        if not token:
+            raise Unauthorized("no session")
+        with request.app.state.engine.begin() as conn:
+            accounts.authenticate(conn, settings, token)
+    except Unauthorized:
+        return RedirectResponse("/login?next=/map", status_code=303)
+    return FileResponse(STATIC_DIR / "map.html", media_type="text/html")
+
+
+def _map_config(conn: Connection, settings: Settings, public: bool) -> dict:
     legend = grids.townships(conn)
     palette = settings.map.palette
     for index, entry in enumerate(legend):
         entry["color"] = palette[index % len(palette)]
-    generated_regions = regions.generated_count(conn)
+    prefix = "/public/tiles" if public else "/tiles"
     return {
         "bounds": grids.extent(conn) or regions.boundary_extent(conn),
         "base_map": {"url": settings.map.tile_url, "attribution": settings.map.tile_attribution},
@@ -35,7 +52,25 @@ def map_config(conn: ConnDep, settings: SettingsDep) -> dict:
         "legend": legend,
         "generated": {
             "grids": any(entry["generated"] for entry in legend),
-            "regions": generated_regions > 0,
+            "regions": regions.generated_count(conn) > 0,
         },
-        "tiles": {layer: f"/tiles/{layer}/{{z}}/{{x}}/{{y}}.mvt" for layer in ("regions", "grids")},
+        "tiles": {
+            layer: f"{prefix}/{layer}/{{z}}/{{x}}/{{y}}.mvt" for layer in ("regions", "grids")
+        },
+        "public": public,
     }
+
+
+@router.get("/api/v1/map/config")
+def map_config(ctx: MapRead, settings: SettingsDep) -> dict:
+    """What the staff map needs: bounds, base map, palette, legend, provenance (in scope)."""
+    config = _map_config(ctx.conn, settings, public=False)
+    config["user"] = {"username": ctx.principal.username, "role": ctx.principal.role,
+                      "jurisdiction": ctx.principal.jurisdiction}  # fmt: skip
+    return config
+
+
+@router.get("/public/map/config")
+def public_map_config(ctx: PublicDep, settings: SettingsDep) -> dict:
+    """What the public map needs (no personal data)."""
+    return _map_config(ctx.conn, settings, public=True)

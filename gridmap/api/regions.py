@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from gridmap.api.deps import ConnDep, PageDep, ParentParam, RegionCodePath
+from gridmap.api.deps import PageDep, ParentParam, RegionCodePath, RegionsRead
 from gridmap.api.links import page_links
 from gridmap.errors import NotFound
 from gridmap.layers import regions
@@ -19,13 +19,13 @@ Level = Literal["province", "city", "county", "township", "village"]
 @router.get("")
 def list_regions(
     request: Request,
-    conn: ConnDep,
+    ctx: RegionsRead,
     page: PageDep,
     parent: ParentParam = None,
     level: Annotated[Level | None, Query(description="only this level")] = None,
 ) -> dict:
     """Regions directly under ``parent`` (the provinces when it is omitted), by code."""
-    rows = regions.list_regions(conn, parent, level, page.limit, page.offset)
+    rows = regions.list_regions(ctx.conn, parent, level, page.limit, page.offset)
     return {
         "parent": parent,
         "regions": rows,
@@ -35,9 +35,9 @@ def list_regions(
 
 
 @router.get("/{code}")
-def get_region(conn: ConnDep, code: RegionCodePath) -> dict:
+def get_region(ctx: RegionsRead, code: RegionCodePath) -> dict:
     """One region as a GeoJSON Feature (``geometry`` is null when it has no boundary yet)."""
-    feature = regions.get_region(conn, code)
+    feature = regions.get_region(ctx.conn, code)
     if feature is None:
         raise NotFound(f"region {code} does not exist")
     return feature

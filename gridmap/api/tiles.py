@@ -1,4 +1,7 @@
-"""``/tiles/{layer}/{z}/{x}/{y}.mvt``: Mapbox vector tiles, one SQL statement per tile."""
+"""Vector tiles: ``/tiles/{layer}/{z}/{x}/{y}.mvt`` (staff) and ``/public/tiles/…`` (residents).
+
+One SQL statement per tile, scoped by the caller's row-level security like every other read.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +11,19 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 from sqlalchemy import Connection, text
 
-from gridmap.api.deps import ConnDep, SettingsDep
+from gridmap.api.deps import PublicDep, SettingsDep, TilesRead
 from gridmap.errors import InvalidInput, NotFound
 from gridmap.layers import grids, regions
+from gridmap.settings import Settings
 
 router = APIRouter(tags=["tiles"])
 
 MVT = "application/vnd.mapbox-vector-tile"
 MAX_ZOOM = 22
 
-TileQuery = Callable[[Connection, int, int, int, int], bytes]
+TileQuery = Callable[..., bytes]
 LAYERS: dict[str, TileQuery] = {"grids": grids.tile, "regions": regions.tile}
+LayerName = Annotated[str, Path(description=f"one of: {', '.join(LAYERS)}")]
 
 
 def _check_tile(z: int, x: int, y: int) -> None:
@@ -29,22 +34,28 @@ def _check_tile(z: int, x: int, y: int) -> None:
         raise InvalidInput(f"tile {z}/{x}/{y} does not exist: x and y must be in 0..{side - 1}")
 
 
-@router.get("/tiles/{layer}/{z}/{x}/{y}.mvt", response_class=Response)
-def tile(
-    conn: ConnDep,
-    settings: SettingsDep,
-    layer: Annotated[str, Path(description=f"one of: {', '.join(LAYERS)}")],
-    z: int,
-    x: int,
-    y: int,
+def render_tile(
+    conn: Connection, settings: Settings, layer: str, z: int, x: int, y: int, public: bool
 ) -> Response:
-    """A vector tile of a layer (EPSG:3857 tiling, 4096 extent)."""
     query = LAYERS.get(layer)
     if query is None:
         raise NotFound(f"tile layer {layer!r} does not exist (layers: {', '.join(LAYERS)})")
     _check_tile(z, x, y)
     # parallel workers cost more than they give on small per-tile queries under concurrency
     conn.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-    data = query(conn, z, x, y, settings.map.tile_feature_limit)
-    headers = {"Cache-Control": f"public, max-age={settings.map.tile_cache_seconds}"}
+    data = query(conn, z, x, y, settings.map.tile_feature_limit, public=public)
+    visibility = "public" if public else "private"
+    headers = {"Cache-Control": f"{visibility}, max-age={settings.map.tile_cache_seconds}"}
     return Response(content=bytes(data or b""), media_type=MVT, headers=headers)
+
+
+@router.get("/tiles/{layer}/{z}/{x}/{y}.mvt", response_class=Response)
+def tile(ctx: TilesRead, settings: SettingsDep, layer: LayerName, z: int, x: int, y: int):
+    """A vector tile of a layer (EPSG:3857 tiling, 4096 extent), inside the caller's scope."""
+    return render_tile(ctx.conn, settings, layer, z, x, y, public=False)
+
+
+@router.get("/public/tiles/{layer}/{z}/{x}/{y}.mvt", response_class=Response)
+def public_tile(ctx: PublicDep, settings: SettingsDep, layer: LayerName, z: int, x: int, y: int):
+    """A vector tile with only what a resident may see: grid outlines, codes and names."""
+    return render_tile(ctx.conn, settings, layer, z, x, y, public=True)

@@ -127,12 +127,10 @@ class EmbeddedCluster:
             return preferred
         return Path(tempfile.gettempdir()) / f"gridmap-{self._digest()}"
 
-    def url(self, database: str | None = None) -> str:
+    def url(self, database: str | None = None, user: str = SUPERUSER) -> str:
         """SQLAlchemy URL of a database of this cluster, through its socket."""
         host = quote(str(self.socket_dir), safe="")
-        return (
-            f"postgresql+psycopg://{SUPERUSER}@/{database or self.db_name}?host={host}&port={PORT}"
-        )
+        return f"postgresql+psycopg://{user}@/{database or self.db_name}?host={host}&port={PORT}"
 
     def conninfo(self, database: str | None = None) -> str:
         """libpq connection string, for psycopg and psql."""

@@ -110,6 +110,7 @@ def replace_under(
 
 # -- reads ----------------------------------------------------------------------------------
 
+_PUBLIC_PROPERTIES = "g.code, g.name"
 _PROPERTIES = """
     g.code, g.name, g.kind, g.purpose, g.region_code, g.parent_grid_code,
     round(g.area_km2::numeric, 4)::float AS area_km2, g.generated, g.version,
@@ -137,9 +138,13 @@ class GridFilter:
 
 
 def list_grids(
-    conn: Connection, where: GridFilter, limit: int, offset: int
+    conn: Connection, where: GridFilter, limit: int, offset: int, public: bool = False
 ) -> tuple[list[dict[str, Any]], int]:
-    """A page of grids as GeoJSON Features, by code, and the number matched."""
+    """A page of grids as GeoJSON Features, by code, and the number matched.
+
+    ``public`` keeps only code and name (what a resident may see).
+    """
+    properties = _PUBLIC_PROPERTIES if public else _PROPERTIES
     clause, params = where.where()
     rows = conn.execute(
         text(
@@ -149,7 +154,7 @@ def list_grids(
                      'geometry', ST_AsGeoJSON(g.boundary, 7)::json,
                      'properties', to_jsonb(p.*)) AS feature
               FROM grids g
-              CROSS JOIN LATERAL (SELECT {_PROPERTIES}) p
+              CROSS JOIN LATERAL (SELECT {properties}) p
              WHERE {clause}
              ORDER BY g.code
              LIMIT :limit OFFSET :offset
@@ -195,22 +200,32 @@ def count(conn: Connection) -> int:
     return conn.execute(text("SELECT count(*) FROM grids")).scalar_one()
 
 
-def tile(conn: Connection, z: int, x: int, y: int, limit: int, micro_min_zoom: int = 14) -> bytes:
+_TILE_PROPERTIES = {
+    # what the staff map's popup and colours need
+    False: """g.code, g.name, g.kind, round(g.area_km2::numeric, 3)::float AS area_km2,
+              left(g.code, 9) || '000' AS township, g.generated, length(g.code) = 17 AS micro""",
+    # what a resident may see: outline, code and name
+    True: """g.code, g.name, left(g.code, 9) || '000' AS township, g.generated,
+             length(g.code) = 17 AS micro""",
+}
+
+
+def tile(
+    conn: Connection, z: int, x: int, y: int, limit: int, public: bool = False,
+    micro_min_zoom: int = 14,
+) -> bytes:  # fmt: skip
     """Mapbox vector tile of grids (layer ``grids``); micro-grids only from ``micro_min_zoom``.
 
-    Properties carry what the map's popup and colours need: code, name, kind, area (km²) and
-    the township's 12-digit code.
+    ``public`` keeps only what a resident may see (code, name, township).
     """
     return conn.execute(
         text(
-            """
+            f"""
             WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env)
             SELECT ST_AsMVT(t.*, 'grids', 4096, 'geom') FROM (
               SELECT ST_AsMVTGeom(ST_Simplify(ST_Transform(g.boundary, 3857), :tol, true),
                                   b.env, 4096, 64, true) AS geom,
-                     g.code, g.name, g.kind, round(g.area_km2::numeric, 3)::float AS area_km2,
-                     left(g.code, 9) || '000' AS township, g.generated,
-                     length(g.code) = 17 AS micro
+                     {_TILE_PROPERTIES[public]}
                 FROM grids g, b
                WHERE g.boundary && ST_Transform(b.env, 4326)
                  AND (length(g.code) = 15 OR :z >= :micro_min_zoom)

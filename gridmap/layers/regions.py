@@ -194,8 +194,9 @@ def boundary_extent(conn: Connection) -> list[float] | None:
     return _sql.extent(conn, "regions")
 
 
-def tile(conn: Connection, z: int, x: int, y: int, limit: int) -> bytes:
-    """Mapbox vector tile of region boundaries (layer ``regions``)."""
+def tile(conn: Connection, z: int, x: int, y: int, limit: int, public: bool = False) -> bytes:
+    """Mapbox vector tile of region boundaries (layer ``regions``; nothing in it is personal,
+    so ``public`` changes nothing)."""
     return conn.execute(
         text(
             """

@@ -1,7 +1,16 @@
-/* gridmap: the grid map (/). Vector tiles from /tiles, so a city of 10,000 grids loads only what
-   the view shows, simplified to the zoom. Leaflet and VectorGrid are vendored under /static. */
+/* gridmap: the grid maps, public (/) and staff (/map). Vector tiles, so a city of 10,000 grids
+   loads only what the view shows, simplified to the zoom. Leaflet and VectorGrid are vendored
+   under /static. The page's <body> says which: data-mode and data-config. */
 (function () {
   "use strict";
+
+  var MODE = document.body.dataset.mode || "public";
+  var CONFIG_URL = document.body.dataset.config || "/public/map/config";
+
+  function cookie(name) {
+    var match = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
+    return match ? decodeURIComponent(match[1]) : "";
+  }
 
   var KIND = { ordinary: "普通网格 ordinary", dedicated: "专属网格 dedicated" };
 
@@ -12,13 +21,10 @@
   }
 
   function popupHtml(p, townshipName) {
-    var rows = [
-      ["网格编码 code", p.code],
-      ["名称 name", p.name],
-      ["类型 kind", KIND[p.kind] || p.kind],
-      ["面积 area", Number(p.area_km2).toFixed(3) + " km²"],
-      ["乡镇 township", townshipName || p.township]
-    ];
+    var rows = [["网格编码 code", p.code], ["名称 name", p.name]];
+    if (p.kind !== undefined) rows.push(["类型 kind", KIND[p.kind] || p.kind]);
+    if (p.area_km2 !== undefined) rows.push(["面积 area", Number(p.area_km2).toFixed(3) + " km²"]);
+    rows.push(["乡镇 township", townshipName || p.township]);
     if (p.generated) rows.push(["", "generated geometry (demo) 生成的示意边界"]);
     return '<div class="popup"><table>' + rows.map(function (r) {
       return "<tr><th>" + escapeHtml(r[0]) + "</th><td>" + escapeHtml(r[1]) + "</td></tr>";
@@ -93,13 +99,32 @@
       note.textContent = "演示数据：边界为生成示意 · demo data: generated boundaries";
       note.hidden = false;
     }
+    if (MODE === "staff" && config.user) {
+      document.getElementById("user").textContent =
+        config.user.username + " · " + config.user.role + " · " + config.user.jurisdiction;
+    }
     var b = config.bounds;
     if (b) { map.fitBounds([[b[1], b[0]], [b[3], b[2]]]); } else { map.setView([35, 105], 4); }
     window.gridmapReady = true;
+    document.body.dataset.ready = "true"; // tests wait on this (CSP forbids eval-based polling)
   }
 
-  fetch("/api/v1/map/config", { credentials: "same-origin" })
-    .then(function (r) { if (!r.ok) throw new Error("map config: HTTP " + r.status); return r.json(); })
+  var logout = document.getElementById("logout");
+  if (logout) {
+    logout.addEventListener("click", function () {
+      fetch("/api/v1/auth/logout", {
+        method: "POST", credentials: "same-origin",
+        headers: { "X-CSRF-Token": cookie("gridmap_csrf") }
+      }).finally(function () { window.location.assign("/"); });
+    });
+  }
+
+  fetch(CONFIG_URL, { credentials: "same-origin" })
+    .then(function (r) {
+      if (r.status === 401) { window.location.assign("/login?next=/map"); throw new Error("signed out"); }
+      if (!r.ok) throw new Error("map config: HTTP " + r.status);
+      return r.json();
+    })
     .then(start)
     .catch(function (err) {
       document.getElementById("map").textContent = "The map could not load: " + err.message;

@@ -1,83 +1,97 @@
-"""The map page in a real headless Chromium, against a live server on loopback."""
+"""The maps in a real headless Chromium, against the real app on loopback."""
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from gridmap.api.main import create_app
-from gridmap.settings import Settings
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 
-
-@pytest.fixture(scope="module")
-def live_server(database: str, settings: Settings) -> Iterator[str]:
-    """The app served by uvicorn in a thread, on a free loopback port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+def _watch(page: Page) -> dict[str, list[str]]:
+    seen: dict[str, list[str]] = {"requests": [], "errors": [], "csp": []}
+    page.on("request", lambda r: seen["requests"].append(r.url))
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    page.on(
+        "console",
+        lambda m: seen["csp"].append(m.text) if "Content Security Policy" in m.text else None,
     )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    return seen
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def test_map_draws_grids_and_nothing_leaves_the_machine(live_server: str, browser: Browser) -> None:
-    page = browser.new_page(viewport={"width": 1200, "height": 800})
-    requests: list[str] = []
-    errors: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(live_server + "/")
-    page.wait_for_function("window.gridmapReady === true", timeout=20_000)
+def _wait_drawn(page: Page) -> None:
+    page.locator("body[data-ready=true]").wait_for(timeout=20_000)
     page.wait_for_load_state("networkidle")
 
-    shapes = page.locator("#map .leaflet-tile-container path, #map svg path")
-    assert shapes.count() > 100  # the county's grids, drawn from vector tiles
-    assert page.locator(".legend").inner_text().count("(") >= 17  # one legend row a township
-    assert "generated" in page.locator("#generated-note").inner_text()
-    assert page.locator(".leaflet-control-scale").is_visible()
 
-    hosts = {urlparse(url).hostname for url in requests if not url.startswith(("data:", "blob:"))}
-    assert hosts == {"127.0.0.1"}, f"requests left the machine: {hosts}"
-    assert any("/tiles/grids/" in url for url in requests)
-    assert errors == []
-
-
-def test_click_on_a_grid_opens_its_popup(live_server: str, browser: Browser) -> None:
-    page = browser.new_page(viewport={"width": 1200, "height": 800})
-    page.goto(live_server + "/")
-    page.wait_for_function("window.gridmapReady === true", timeout=20_000)
-    page.wait_for_load_state("networkidle")
-    # click the middle of the map: the county fills it, so a grid is there
-    page.mouse.click(600, 430)
+def _popup_text(page: Page) -> str:
+    page.mouse.click(600, 430)  # the county fills the middle of the map: a grid is there
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=5_000)
-    text = popup.inner_text()
-    assert "361126" in text and "km²" in text
+    return popup.inner_text()
+
+
+def test_public_map_draws_grids_and_nothing_leaves_the_machine(
+    live_server: str, browser: Browser
+) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    seen = _watch(page)
+    page.goto(live_server + "/")
+    _wait_drawn(page)
+
+    assert page.locator("#map svg path").count() > 100  # the county's grids, from vector tiles
+    assert page.locator(".legend").inner_text().count("(") >= 17  # a legend row a township
+    assert "generated" in page.locator("#generated-note").inner_text()
+    assert page.locator(".leaflet-control-scale").is_visible()
+    assert page.locator("a.login").get_attribute("href").startswith("/login")
+
+    hosts = {urlparse(u).hostname for u in seen["requests"] if not u.startswith(("data:", "blob:"))}
+    assert hosts == {"127.0.0.1"}, f"requests left the machine: {hosts}"
+    assert any("/public/tiles/grids/" in u for u in seen["requests"])
+    assert seen["errors"] == [] and seen["csp"] == []
+
+    text = _popup_text(page)
+    assert "361126" in text
+    assert "km²" not in text  # the public sees code and name, not the staff's details
+    page.close()
+
+
+def _sign_in(page: Page, base: str, username: str, password: str) -> None:
+    page.goto(base + "/map")
+    page.wait_for_url("**/login?next=/map")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
+def test_staff_sign_in_map_and_sign_out(live_server: str, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    page = context.new_page()
+    seen = _watch(page)
+    _sign_in(page, live_server, "planner", PASSWORD)
+    page.wait_for_url("**/map")
+    _wait_drawn(page)
+    assert "planner" in page.locator("#user").inner_text()
+    assert any("/tiles/grids/" in u and "/public/" not in u for u in seen["requests"])
+    cookies = {c["name"]: c for c in context.cookies()}
+    assert (
+        cookies["gridmap_session"]["httpOnly"] and cookies["gridmap_session"]["sameSite"] == "Lax"
+    )
+    assert "km²" in _popup_text(page)
+    assert seen["errors"] == [] and seen["csp"] == []
+
+    page.click("#logout")
+    page.wait_for_url(live_server + "/")
+    page.goto(live_server + "/map")
+    page.wait_for_url("**/login?next=/map")  # the session was revoked
+    context.close()
+
+
+def test_wrong_password_is_said_on_the_login_page(live_server: str, browser: Browser) -> None:
+    page = browser.new_page()
+    _sign_in(page, live_server, "viewer", "not-the-password")
+    page.wait_for_url(lambda url: "/login?error=" in url)
+    assert "wrong username or password" in page.locator(".error").inner_text()
+    page.close()

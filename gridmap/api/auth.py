@@ -1,0 +1,112 @@
+"""``/api/v1/auth``: sign in (bearer token or cookie), sign out, who am I; and the /login page."""
+
+from __future__ import annotations
+
+import html
+from string import Template
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.security import OAuth2PasswordRequestForm
+
+from gridmap import accounts
+from gridmap.api.deps import CurrentUser, SettingsDep
+from gridmap.api.pages import STATIC_DIR
+from gridmap.errors import GridmapError
+from gridmap.settings import Settings
+
+router = APIRouter(tags=["auth"])
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _sign_in(request: Request, settings: Settings, username: str, password: str, kind: str):
+    """Sign in within its own transaction, committed even when refused (the record stays)."""
+    with request.app.state.engine.begin() as conn:
+        outcome = accounts.sign_in(conn, settings, username, password, kind, _client(request))
+    if isinstance(outcome, accounts.Refusal):
+        outcome.raise_after_delay()
+    return outcome
+
+
+@router.post("/api/v1/auth/token")
+def token(
+    request: Request,
+    settings: SettingsDep,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+) -> dict:
+    """OAuth2 password flow: a bearer token with its expiry."""
+    login = _sign_in(request, settings, form.username, form.password, "bearer")
+    expires = login.token.expires_at
+    return {
+        "access_token": login.token.token,
+        "token_type": "bearer",
+        "expires_in": settings.auth.token_ttl_minutes * 60,
+        "expires_at": expires.isoformat(),
+        "role": login.principal.role,
+        "jurisdiction": login.principal.jurisdiction,
+    }
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: a login form must not redirect to another site."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/map"
+
+
+@router.post("/api/v1/auth/login", response_class=RedirectResponse)
+def login(
+    request: Request,
+    settings: SettingsDep,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str | None, Form()] = None,
+) -> RedirectResponse:
+    """The /login form: a session cookie (HttpOnly, SameSite=Lax) and a CSRF cookie."""
+    target = _safe_next(next)
+    try:
+        signed_in = _sign_in(request, settings, username, password, "cookie")
+    except GridmapError as error:
+        query = f"error={quote(str(error))}&next={quote(target)}"
+        return RedirectResponse(f"/login?{query}", status_code=303)
+    response = RedirectResponse(target, status_code=303)
+    secure = request.url.scheme == "https"
+    max_age = settings.auth.session_ttl_minutes * 60
+    response.set_cookie(settings.auth.cookie_name, signed_in.token.token, max_age=max_age,
+                        httponly=True, samesite="lax", secure=secure, path="/")  # fmt: skip
+    # readable by the page's script, which echoes it in the X-CSRF-Token header
+    response.set_cookie(settings.auth.csrf_cookie_name, signed_in.token.csrf, max_age=max_age,
+                        httponly=False, samesite="lax", secure=secure, path="/")  # fmt: skip
+    return response
+
+
+@router.post("/api/v1/auth/logout")
+def logout(request: Request, response: Response, ctx: CurrentUser, settings: SettingsDep) -> dict:
+    """Revoke the caller's token or session at once; a cookie session's cookies are cleared."""
+    accounts.sign_out(ctx.conn, ctx.principal, _client(request))
+    for name in (settings.auth.cookie_name, settings.auth.csrf_cookie_name):
+        response.delete_cookie(name, path="/")
+    return {"status": "signed out", "username": ctx.principal.username}
+
+
+@router.get("/api/v1/auth/me")
+def me(ctx: CurrentUser) -> dict:
+    """Who the caller is: name, role, jurisdiction and permissions."""
+    p = ctx.principal
+    return {"username": p.username, "role": p.role, "jurisdiction": p.jurisdiction,
+            "scope": p.scope, "permissions": sorted(p.permissions)}  # fmt: skip
+
+
+_LOGIN_PAGE = Template((STATIC_DIR / "login.html").read_text(encoding="utf-8"))
+
+
+@router.get("/login", include_in_schema=False, response_class=HTMLResponse)
+def login_page(error: str | None = None, next: str | None = None) -> HTMLResponse:
+    message = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
+    page = _LOGIN_PAGE.substitute(error=message, next=html.escape(_safe_next(next), quote=True))
+    return HTMLResponse(page)

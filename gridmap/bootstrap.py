@@ -1,0 +1,44 @@
+"""Start-up: migrate, open the application role, and fill an empty database with the demo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+
+from gridmap.db import migrate
+from gridmap.db.engine import engine_for, owner_url
+from gridmap.settings import Settings
+
+DEMO_USERS_FILE = "demo-users.txt"
+
+
+def prepare(settings: Settings, demo: bool = True) -> dict[str, Any]:
+    """Bring the database to head; on an empty one load codes, the demo county and accounts.
+
+    Returns what was loaded (empty when the database already had data).
+    """
+    from gridmap import accounts, loaders
+    from gridmap import demo as demo_module
+    from gridmap.layers import grids, users
+
+    url = owner_url(settings)
+    migrate.upgrade(url)
+    done: dict[str, Any] = {}
+    with engine_for(settings, url).begin() as conn:
+        if settings.db.embedded:
+            # the embedded cluster's sockets admit only its owner: the app role may log in
+            conn.execute(text(f'ALTER ROLE "{settings.db.app_role}" LOGIN'))
+        if demo and grids.count(conn) == 0:
+            done["regions"] = loaders.load_regions(conn).written
+            done["demo"] = demo_module.load_demo(conn)
+        if demo and users.count(conn) == 0:
+            first_grid = conn.execute(
+                text("SELECT min(code) FROM grids WHERE code LIKE :p"),
+                {"p": demo_module.COUNTY_CODE[:6] + "%"},
+            ).scalar()
+            out = settings.db.data_dir / DEMO_USERS_FILE
+            done["users"] = str(
+                accounts.create_demo_users(conn, settings, demo_module.COUNTY_CODE, first_grid, out)
+            )
+    return done

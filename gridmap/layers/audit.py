@@ -1,0 +1,96 @@
+"""The audit log (审计日志): append-only; logins, writes and reads of personal data.
+
+Writes to layer tables are logged by their triggers; this module records what only the
+application knows (logins, logouts, reads) and reads the log back, scoped by RLS.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+COLUMNS = ("id", "at", "actor", "action", "object_type", "object_id", "scope", "old", "new",
+           "detail", "client")  # fmt: skip
+
+
+def record(
+    conn: Connection,
+    action: str,
+    *,
+    actor: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    scope: str | None = None,
+    detail: dict[str, Any] | None = None,
+    client: str | None = None,
+) -> None:
+    """Append one entry (``actor`` defaults to the transaction's ``gridmap.user``)."""
+    conn.execute(
+        text(
+            "INSERT INTO audit_log (actor, action, object_type, object_id, scope, detail, client)"
+            " VALUES (coalesce(:actor, gridmap_actor()), :action, :otype, :oid, :scope,"
+            " CAST(:detail AS jsonb), :client)"
+        ),
+        {"actor": actor, "action": action, "otype": object_type, "oid": object_id,
+         "scope": scope, "detail": json.dumps(detail, ensure_ascii=False) if detail else None,
+         "client": client},
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which entries: by actor, action, object and time (``since`` inclusive, ``until`` not)."""
+
+    actor: str | None = None
+    action: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def where(self) -> tuple[str, dict[str, Any]]:
+        tests = {
+            "actor": "actor = :actor",
+            "action": "action = :action",
+            "object_type": "object_type = :object_type",
+            "object_id": "object_id = :object_id",
+            "since": "at >= :since",
+            "until": "at < :until",
+        }
+        params = {k: v for k, v in self.__dict__.items() if v is not None}
+        clauses = [tests[k] for k in params] or ["TRUE"]
+        return " AND ".join(clauses), params
+
+
+def list_entries(
+    conn: Connection, where: AuditFilter, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of entries, newest first, and how many match."""
+    clause, params = where.where()
+    rows = conn.execute(
+        text(
+            f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE {clause}"
+            " ORDER BY at DESC, id DESC LIMIT :limit OFFSET :offset"
+        ),
+        {**params, "limit": limit, "offset": offset},
+    )
+    total = conn.execute(text(f"SELECT count(*) FROM audit_log WHERE {clause}"), params)
+    return [dict(row._mapping) for row in rows], total.scalar_one()
+
+
+def stream_entries(conn: Connection, where: AuditFilter) -> Iterator[dict[str, Any]]:
+    """Every matching entry, newest first, fetched in batches (for exports)."""
+    clause, params = where.where()
+    result = conn.execution_options(stream_results=True, yield_per=2000).execute(
+        text(
+            f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE {clause} ORDER BY at DESC, id DESC"
+        ),
+        params,
+    )
+    for row in result:
+        yield dict(row._mapping)

@@ -1,0 +1,147 @@
+"""Users (用户), their sessions, and the credential functions the application may call.
+
+The application role never reads ``users.password_hash`` or ``auth_sessions``: it calls the
+SECURITY DEFINER functions of migration 0002. Creating and changing users is the owner's job
+(``gridmap user …``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Connection, DateTime, Integer, String, Text, func, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gridmap.errors import Conflict, NotFound
+from gridmap.layers import Base
+
+
+class User(Base):
+    """A user (用户) with one role and one jurisdiction (管辖范围)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(Text, unique=True)
+    display_name: Mapped[str] = mapped_column(Text, server_default="")
+    role: Mapped[str] = mapped_column(Text)
+    jurisdiction: Mapped[str] = mapped_column(String(17, collation="C"))
+    scope: Mapped[str] = mapped_column(String(17, collation="C"))
+    password_hash: Mapped[str] = mapped_column(Text)
+    disabled: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    failed_logins: Mapped[int] = mapped_column(Integer, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+_PUBLIC_COLUMNS = (
+    "id, username, display_name, role, jurisdiction, disabled, locked_until, last_login_at,"
+    " created_at"
+)
+
+
+# -- the owner's side (CLI) -----------------------------------------------------------------
+
+
+def jurisdiction_exists(conn: Connection, code: str) -> bool:
+    """Whether a jurisdiction names a loaded region or grid (``*``, the whole system, does)."""
+    if code == "*":
+        return True
+    table = "regions" if len(code) == 12 else "grids"
+    return conn.execute(
+        text(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE code = :code)"), {"code": code}
+    ).scalar_one()
+
+
+def create_user(
+    conn: Connection, username: str, role: str, jurisdiction: str, scope: str,
+    password_hash: str, display_name: str = "",
+) -> int:  # fmt: skip
+    """Insert a user; Conflict when the name is taken."""
+    try:
+        with conn.begin_nested():
+            return conn.execute(
+                text(
+                    "INSERT INTO users (username, role, jurisdiction, scope, password_hash,"
+                    " display_name) VALUES (:u, :r, :j, :s, :h, :d) RETURNING id"
+                ),
+                {"u": username, "r": role, "j": jurisdiction, "s": scope, "h": password_hash,
+                 "d": display_name},
+            ).scalar_one()  # fmt: skip
+    except IntegrityError as error:
+        if "users_username_key" in str(error.orig):
+            raise Conflict(f"user {username!r} already exists") from None
+        raise
+
+
+def _update(conn: Connection, username: str, assignments: str, **params: Any) -> None:
+    done = conn.execute(
+        text(f"UPDATE users SET {assignments}, updated_at = now() WHERE username = :u"),
+        {"u": username, **params},
+    ).rowcount
+    if not done:
+        raise NotFound(f"user {username!r} does not exist")
+
+
+def set_password(conn: Connection, username: str, password_hash: str) -> None:
+    _update(conn, username, "password_hash = :h, failed_logins = 0, locked_until = NULL",
+            h=password_hash)  # fmt: skip
+
+
+def set_disabled(conn: Connection, username: str, disabled: bool) -> None:
+    """Disable (or enable) a user; a disabled user's sessions stop working at once."""
+    _update(conn, username, "disabled = :d", d=disabled)
+
+
+def count(conn: Connection) -> int:
+    return conn.execute(text("SELECT count(*) FROM users")).scalar_one()
+
+
+def list_users(conn: Connection) -> list[dict[str, Any]]:
+    """Users by name (inside the caller's scope when called as the application role)."""
+    rows = conn.execute(text(f"SELECT {_PUBLIC_COLUMNS} FROM users ORDER BY username"))
+    return [dict(row._mapping) for row in rows]
+
+
+# -- the application's side: credential functions -------------------------------------------
+
+
+def lookup(conn: Connection, username: str) -> dict[str, Any] | None:
+    row = conn.execute(text("SELECT * FROM gridmap_auth_lookup(:u)"), {"u": username}).first()
+    return None if row is None else dict(row._mapping)
+
+
+def record_failure(conn: Connection, user_id: int, lock_after: int, lock_seconds: int) -> int:
+    """Count a failed login (locking the account at ``lock_after``); returns the count."""
+    return conn.execute(
+        text("SELECT gridmap_auth_failed(:id, :n, :s)"),
+        {"id": user_id, "n": lock_after, "s": lock_seconds},
+    ).scalar_one()
+
+
+def open_session(
+    conn: Connection, user_id: int, jti: str, kind: str, expires_at: datetime,
+    rehash: str | None,
+) -> None:  # fmt: skip
+    conn.execute(
+        text("SELECT gridmap_auth_open(:id, CAST(:jti AS uuid), :kind, :exp, :rehash)"),
+        {"id": user_id, "jti": jti, "kind": kind, "exp": expires_at, "rehash": rehash},
+    )
+
+
+def check_session(conn: Connection, jti: str) -> dict[str, Any] | None:
+    """The live session's user (role and jurisdiction as they are now), or None."""
+    row = conn.execute(
+        text("SELECT * FROM gridmap_auth_check(CAST(:jti AS uuid))"), {"jti": jti}
+    ).first()
+    return None if row is None else dict(row._mapping)
+
+
+def revoke_session(conn: Connection, jti: str) -> bool:
+    return bool(
+        conn.execute(text("SELECT gridmap_auth_revoke(CAST(:jti AS uuid))"), {"jti": jti}).scalar()
+    )
