@@ -6,7 +6,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ["bench_startup", "bench_city", "bench_page"]
+BENCHMARKS = ["bench_startup", "bench_city", "bench_page", "bench_rls"]
 
 
 def main(names: list[str]) -> None:

@@ -50,3 +50,73 @@ def report(title: str, rows: list[tuple[str, str]]) -> None:
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         print(f"  {label:<{width}}  {value}", flush=True)
+
+
+def serve(app) -> tuple[object, str]:
+    """Serve an ASGI app with uvicorn in a thread on a free loopback port: (server, base URL)."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    return server, f"http://127.0.0.1:{port}"
+
+
+def sign_in(base: str, username: str, password: str) -> dict[str, str]:
+    """Bearer headers for a user, through the real token endpoint."""
+    import json
+    import urllib.parse
+    import urllib.request
+
+    form = urllib.parse.urlencode({"username": username, "password": password}).encode()
+    with urllib.request.urlopen(f"{base}/api/v1/auth/token", data=form) as response:
+        return {"Authorization": f"Bearer {json.load(response)['access_token']}"}
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[float, int]:
+    """(seconds, body bytes) of one GET."""
+    import urllib.request
+
+    began = time.perf_counter()
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {})) as response:
+        size = len(response.read())
+    return time.perf_counter() - began, size
+
+
+@contextlib.contextmanager
+def server_process(data_dir: Path) -> Iterator[str]:
+    """The app in its own uvicorn process (as deployed: no GIL shared with the load generator),
+    on the embedded cluster of ``data_dir``, which must be running; yields the base URL."""
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "GRIDMAP_DATA_DIR": str(data_dir)}
+    argv = [sys.executable, "-m", "uvicorn", "gridmap.api.main:create_app", "--factory",
+            "--port", str(port), "--log-level", "warning"]  # fmt: skip
+    proc = subprocess.Popen(argv, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(base + "/health", timeout=1).read()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError("the server process exited") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
-import socket
-import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
-import uvicorn
 from sqlalchemy import text
 
 from benchmarks._city import load_city
-from benchmarks._common import report, scratch_cluster, summary_ms, timed
-from gridmap import loaders
-from gridmap.api.main import create_app
-from gridmap.db import migrate
-from gridmap.db.engine import dispose_engine, engine_for
+from benchmarks._common import (
+    fetch,
+    report,
+    scratch_cluster,
+    server_process,
+    sign_in,
+    summary_ms,
+    timed,
+)
+from gridmap import accounts, bootstrap, loaders
+from gridmap.db.engine import dispose_engines, engine_for
 from gridmap.layers import regions
 from gridmap.settings import get_settings
+
+PASSWORD = "bench-password-123"
 
 
 def _tiles_over(bounds: list[float], z: int) -> list[tuple[int, int, int]]:
@@ -35,51 +42,36 @@ def _tiles_over(bounds: list[float], z: int) -> list[tuple[int, int, int]]:
     return [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
 
 
-def _serve(app) -> tuple[uvicorn.Server, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, f"http://127.0.0.1:{port}"
-
-
-def _fetch(url: str) -> tuple[float, int]:
-    began = time.perf_counter()
-    with urllib.request.urlopen(url) as response:
-        size = len(response.read())
-    return time.perf_counter() - began, size
-
-
 def main() -> None:
     with scratch_cluster("city") as cluster:
         cluster.start()
         os.environ["GRIDMAP_DATA_DIR"] = str(cluster.data_dir)
         get_settings.cache_clear()
         settings = get_settings()
-        url = cluster.url()
-        migrate.upgrade(url)
-        engine = engine_for(settings, url)
+        bootstrap.prepare(settings, demo=False)
+        engine = engine_for(settings, cluster.url())
         with engine.begin() as conn:
             load_regions_s, _ = timed(lambda: loaders.load_regions(conn))
         with engine.begin() as conn:
             load_city_s, written = timed(lambda: load_city(conn))
+            accounts.add_user(conn, settings, "bench", "dispatcher", "361100000000", PASSWORD)
         with engine.begin() as conn:
             conn.execute(text("CLUSTER grids USING grids_boundary_idx"))
-            conn.execute(text("ANALYZE grids"))
+            conn.execute(text("ANALYZE"))
             bounds = regions.boundary_extent(conn)
         rows = [
             ("load regions (44,699 codes, one transaction)", f"{load_regions_s:.2f} s"),
             (f"generate + load {written} grids", f"{load_city_s:.1f} s"),
         ]
-        server, base = _serve(create_app(settings))
-        try:
+        with server_process(cluster.data_dir) as base:
+            headers = sign_in(base, "bench", PASSWORD)
+            get = partial(fetch, headers=headers)
             for z in (9, 11, 13):
-                tiles = _tiles_over(bounds, z)[:200]
-                urls = [f"{base}/tiles/grids/{z}/{x}/{y}.mvt" for (z, x, y) in tiles]
-                results = [_fetch(u) for u in urls]
+                urls = [
+                    f"{base}/tiles/grids/{z}/{x}/{y}.mvt" for (z, x, y) in _tiles_over(bounds, z)
+                ]
+                urls = urls[:200]
+                results = [get(u) for u in urls]
                 sizes = [size for _, size in results if size]
                 rows.append(
                     (f"grid tiles z{z}, one client",
@@ -88,7 +80,7 @@ def main() -> None:
                 )  # fmt: skip
                 with ThreadPoolExecutor(4) as pool:
                     began = time.perf_counter()
-                    list(pool.map(_fetch, urls * 3))
+                    list(pool.map(get, urls * 3))
                     rate = len(urls) * 3 / (time.perf_counter() - began)
                 rows.append((f"grid tiles z{z}, 4 clients", f"{rate:.0f} tiles/s"))
             cx, cy = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
@@ -96,19 +88,15 @@ def main() -> None:
                 f"{cx + dx - 0.05},{cy + dy - 0.05},{cx + dx + 0.05},{cy + dy + 0.05}"
                 for dx in (-0.3, 0, 0.3) for dy in (-0.3, 0, 0.3)
             ]  # fmt: skip
-            times = [_fetch(f"{base}/api/v1/grids?bbox={b}&limit=100")[0] for b in boxes * 3]
+            times = [get(f"{base}/api/v1/grids?bbox={b}&limit=100")[0] for b in boxes * 3]
             rows.append(("GET /api/v1/grids?bbox (0.1° box)", summary_ms(times)))
-            code_url = f"{base}/api/v1/grids?limit=1"
-            with urllib.request.urlopen(code_url) as r:
-                import json
-
-                code = json.load(r)["features"][0]["id"]
-            times = [_fetch(f"{base}/api/v1/grids/{code}")[0] for _ in range(50)]
+            request = urllib.request.Request(f"{base}/api/v1/grids?limit=1", headers=headers)
+            with urllib.request.urlopen(request) as response:
+                code = json.load(response)["features"][0]["id"]
+            times = [get(f"{base}/api/v1/grids/{code}")[0] for _ in range(50)]
             rows.append(("GET /api/v1/grids/{code}", summary_ms(times)))
-        finally:
-            server.should_exit = True
-            dispose_engine(url)
-        report("city scale: 10,000 grids", rows)
+        dispose_engines()
+        report("city scale: 10,000 grids (signed in, RLS on)", rows)
 
 
 if __name__ == "__main__":

@@ -8,12 +8,10 @@ from collections import defaultdict
 
 from playwright.sync_api import sync_playwright
 
-from benchmarks._common import report, scratch_cluster
-from benchmarks.bench_city import _serve
-from gridmap import demo, loaders
+from benchmarks._common import report, scratch_cluster, serve
+from gridmap import bootstrap
 from gridmap.api.main import create_app
-from gridmap.db import migrate
-from gridmap.db.engine import dispose_engine, engine_for
+from gridmap.db.engine import dispose_engines
 from gridmap.settings import get_settings
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -36,11 +34,8 @@ def main() -> None:
         os.environ["GRIDMAP_DATA_DIR"] = str(cluster.data_dir)
         get_settings.cache_clear()
         settings = get_settings()
-        migrate.upgrade(cluster.url())
-        with engine_for(settings, cluster.url()).begin() as conn:
-            loaders.load_regions(conn)
-            demo.load_demo(conn)
-        server, base = _serve(create_app(settings))
+        bootstrap.prepare(settings, demo=True)
+        server, base = serve(create_app(settings))
         sizes: dict[str, int] = defaultdict(int)
         counts: dict[str, int] = defaultdict(int)
         try:
@@ -63,7 +58,7 @@ def main() -> None:
                 browser.close()
         finally:
             server.should_exit = True
-            dispose_engine(cluster.url())
+            dispose_engines()
     rows = [(f"{kind} ({counts[kind]} requests)", f"{sizes[kind] / 1024:.1f} KB")
             for kind in sorted(sizes)]  # fmt: skip
     rows.append(

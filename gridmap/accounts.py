@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import stat
 import time
 from dataclasses import dataclass
@@ -17,13 +18,16 @@ from gridmap.layers import audit, users
 from gridmap.settings import Settings
 
 USERNAME_RULE = "2-64 characters: letters, digits, _ . @ -"
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.@-]{2,64}")
 
 
 def add_user(
     conn: Connection, settings: Settings, username: str, role: str, jurisdiction: str,
     password: str, display_name: str = "",
 ) -> int:  # fmt: skip
-    """Create a user after checking role, jurisdiction and password (owner's connection)."""
+    """Create a user after checking name, role, jurisdiction and password (owner's connection)."""
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise InvalidInput(f"username {username!r} is not {USERNAME_RULE}", field="username")
     if role not in settings.auth.roles:
         raise InvalidInput(
             f"role {role!r} is not one of: {', '.join(settings.auth.roles)}", field="role"

@@ -1,10 +1,14 @@
-"""Request dependencies: pure parsers that return typed values, and the database connection."""
+"""Request dependencies: pure parsers that return typed values, and the database connection.
+
+The parsers are ``async def`` although they do no I/O: FastAPI runs a plain ``def`` dependency in
+a worker thread, and each such hop costs more than the parsing itself.
+"""
 
 from __future__ import annotations
 
 import hmac
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -19,7 +23,7 @@ from gridmap.errors import Forbidden, InvalidInput, Unauthorized
 from gridmap.settings import Settings
 
 
-def app_settings(request: Request) -> Settings:
+async def app_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     return request.app.state.settings
 
@@ -73,10 +77,10 @@ def request_context(
         yield Context(conn, principal)
 
 
-def require(permission: str) -> Callable[[Context], Context]:
+def require(permission: str) -> Callable[[Context], Awaitable[Context]]:
     """A dependency that lets only callers whose role has ``permission`` through (else 403)."""
 
-    def check(context: Annotated[Context, Depends(request_context)]) -> Context:
+    async def check(context: Annotated[Context, Depends(request_context)]) -> Context:
         if not context.principal.can(permission):
             raise Forbidden(f"role {context.principal.role!r} may not do this ({permission})")
         return context
@@ -115,7 +119,7 @@ class BBox:
         return (self.minx, self.miny, self.maxx, self.maxy)
 
 
-def parse_bbox(
+async def parse_bbox(
     bbox: Annotated[
         str | None,
         Query(
@@ -152,7 +156,7 @@ class Page:
     offset: int
 
 
-def parse_page(
+async def parse_page(
     settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, description="items per page (capped by the server)")] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -170,23 +174,23 @@ def _region_code(value: str, field: str) -> str:
         raise InvalidInput(str(error), field=field) from None
 
 
-def parse_region_param(
+async def parse_region_param(
     region: Annotated[str | None, Query(description="12-digit region code (区划代码)")] = None,
 ) -> str | None:
     return None if region is None else _region_code(region, "region")
 
 
-def parse_parent_param(
+async def parse_parent_param(
     parent: Annotated[str | None, Query(description="12-digit code of the parent region")] = None,
 ) -> str | None:
     return None if parent is None else _region_code(parent, "parent")
 
 
-def region_path(code: Annotated[str, Path(description="12-digit region code")]) -> str:
+async def region_path(code: Annotated[str, Path(description="12-digit region code")]) -> str:
     return _region_code(code, "code")
 
 
-def grid_path(
+async def grid_path(
     code: Annotated[str, Path(description="15-digit grid or 17-digit micro-grid code")],
 ) -> str:
     try:

@@ -132,7 +132,9 @@ class GridFilter:
             clauses.append("g.boundary && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)")
             params.update(zip(("minx", "miny", "maxx", "maxy"), self.bbox, strict=True))
         if self.prefix:
-            clauses.append("g.code LIKE :prefix || '%'")
+            # a code range, not LIKE: plain comparisons are leakproof, so they can use the
+            # primary key under row-level security
+            clauses.append("g.code >= :prefix AND g.code < :prefix || ':'")
             params["prefix"] = self.prefix
         return " AND ".join(clauses), params
 

@@ -68,6 +68,42 @@ def _create_app_role() -> None:
     op.execute(f"GRANT SELECT ON alembic_version TO {APP_ROLE}")  # /health reports it
 
 
+# PostgreSQL applies a query's own conditions after the row-level security ones unless their
+# functions are LEAKPROOF, so without this no spatial condition can use a GiST index under RLS
+# (a 10,000-grid tile: 3.1 ms by the primary key, 0.24 ms by the GiST index). gridmap's queries
+# are its own, never a caller's SQL, so these predicates cannot be used to probe hidden rows.
+_SPATIAL_PREDICATES = (
+    "geometry_overlaps(geometry, geometry)",
+    "geometry_within(geometry, geometry)",
+    "geometry_contains(geometry, geometry)",
+    "st_intersects(geometry, geometry)",
+    "st_contains(geometry, geometry)",
+    "st_within(geometry, geometry)",
+    "st_covers(geometry, geometry)",
+    "st_coveredby(geometry, geometry)",
+    "st_dwithin(geometry, geometry, double precision)",
+)
+
+
+def _leakproof_spatial_predicates() -> None:
+    statements = "; ".join(f"ALTER FUNCTION {f} LEAKPROOF" for f in _SPATIAL_PREDICATES)
+    op.execute(
+        f"""
+        DO $$
+        BEGIN
+          IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+            EXECUTE '{statements}';
+          ELSE
+            RAISE WARNING 'not a superuser: spatial predicates stay non-LEAKPROOF, so spatial'
+              ' indexes cannot serve row-level-secured queries; ask a superuser to run: %',
+              '{statements}';
+          END IF;
+        END
+        $$
+        """
+    )
+
+
 def _scope_regions_and_grids() -> None:
     op.execute(
         """
@@ -314,6 +350,7 @@ def _audit_grid_writes() -> None:
 
 def upgrade() -> None:
     _create_app_role()
+    _leakproof_spatial_predicates()
     op.execute(_SCOPE_FUNCTIONS)
     _scope_regions_and_grids()
     _users_and_sessions()
