@@ -18,12 +18,13 @@ def prepare(settings: Settings, demo: bool = True) -> dict[str, Any]:
 
     Returns what was loaded (empty when the database already had data).
     """
-    from gridmap import accounts, loaders
+    from gridmap import accounts, auth, loaders
     from gridmap import demo as demo_module
     from gridmap.layers import grids, users
 
     url = owner_url(settings)
     migrate.upgrade(url)
+    auth.signing_key(settings)  # generated into the data folder at first start
     done: dict[str, Any] = {}
     with engine_for(settings, url).begin() as conn:
         if settings.db.embedded:

@@ -113,7 +113,9 @@ def serve(
             if loaded:
                 console.print(f"empty database: loaded {json.dumps(loaded, ensure_ascii=False)}")
             if "users" in loaded:
-                console.print(f"demo accounts and their passwords (shown once): {loaded['users']}")
+                console.print(
+                    f"demo accounts with their passwords: {loaded['users']} (only you can read it)"
+                )
             console.print(f"gridmap on http://{host}:{port}/")
             config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="info")
             uvicorn.Server(config).run()

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from gridmap.codes import CodeError, parse_region_code
 from gridmap.errors import ImportRejected
-from gridmap.layers import regions
+from gridmap.layers import audit, regions
 from gridmap.layers._sql import Progress
 from gridmap.ops.vector_io import polygon_problems, read_vector, write_rejects
 
@@ -41,6 +41,7 @@ def load_regions(conn: Connection, on_progress: Progress | None = None) -> Impor
     """Load the packaged national code lists (province → township) into ``regions``."""
     frame = regions.read_code_lists()
     counts = regions.load_code_lists(conn, frame, on_progress)
+    audit.record(conn, "regions_load", object_type="regions", detail=counts)
     return ImportReport(
         source="NBS 2023 statistical division codes (packaged)",
         read=len(frame),
@@ -96,6 +97,9 @@ def import_region_boundaries(
         conn, records, source=f"{path.name} ({code_field})", on_progress=on_progress
     )
     report = ImportReport(source=str(path), read=len(frame), written=written)
+    audit.record(conn, "regions_import", object_type="regions",
+                 detail={"file": path.name, "read": len(frame), "written": written,
+                         "rejected": int((~ok).sum())})  # fmt: skip
     rejects = frame.loc[~ok]
     if len(rejects):
         table = gpd.GeoDataFrame(

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -62,6 +63,14 @@ def test_serve_then_signal_leaves_no_postgres(stop_signal: signal.Signals) -> No
         assert _postmaster_pids(data_dir)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/public/grids?limit=1") as r:
             assert json.load(r)["numberMatched"] > 200  # the demo county was loaded
+        accounts = data_dir / "demo-users.txt"
+        assert accounts.stat().st_mode & 0o777 == 0o600
+        admin = next(line.split("\t") for line in accounts.read_text().splitlines()
+                     if line.startswith("admin\t"))  # fmt: skip
+        form = urllib.parse.urlencode({"username": "admin", "password": admin[3]}).encode()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/auth/token", data=form) as r:
+            assert json.load(r)["role"] == "admin"
+        assert (data_dir / "secrets" / "signing.key").stat().st_mode & 0o777 == 0o600
         proc.send_signal(stop_signal)
         output, _ = proc.communicate(timeout=60)
         assert proc.returncode == 0, output
