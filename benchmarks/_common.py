@@ -29,6 +29,26 @@ def scratch_cluster(name: str) -> Iterator[EmbeddedCluster]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def prepared_cluster(name: str, demo: bool) -> Iterator[tuple[EmbeddedCluster, object]]:
+    """A scratch cluster prepared as `gridmap serve` would (migrations; the demo if asked),
+    with gridmap's settings pointing at it: yields (cluster, settings)."""
+    from gridmap import bootstrap
+    from gridmap.db.engine import dispose_engines
+    from gridmap.settings import get_settings
+
+    with scratch_cluster(name) as cluster:
+        cluster.start()
+        os.environ["GRIDMAP_DATA_DIR"] = str(cluster.data_dir)
+        get_settings.cache_clear()
+        settings = get_settings()
+        bootstrap.prepare(settings, demo=demo)
+        try:
+            yield cluster, settings
+        finally:
+            dispose_engines()
+
+
 def timed(fn: Callable[[], object]) -> tuple[float, object]:
     began = time.perf_counter()
     result = fn()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -15,17 +14,16 @@ from sqlalchemy import text
 from benchmarks._city import load_city
 from benchmarks._common import (
     fetch,
+    prepared_cluster,
     report,
-    scratch_cluster,
     server_process,
     sign_in,
     summary_ms,
     timed,
 )
-from gridmap import accounts, bootstrap, loaders
+from gridmap import accounts, loaders
 from gridmap.db.engine import dispose_engines, engine_for
 from gridmap.layers import regions
-from gridmap.settings import get_settings
 
 PASSWORD = "bench-password-123"
 
@@ -43,12 +41,7 @@ def _tiles_over(bounds: list[float], z: int) -> list[tuple[int, int, int]]:
 
 
 def main() -> None:
-    with scratch_cluster("city") as cluster:
-        cluster.start()
-        os.environ["GRIDMAP_DATA_DIR"] = str(cluster.data_dir)
-        get_settings.cache_clear()
-        settings = get_settings()
-        bootstrap.prepare(settings, demo=False)
+    with prepared_cluster("city", demo=False) as (cluster, settings):
         engine = engine_for(settings, cluster.url())
         with engine.begin() as conn:
             load_regions_s, _ = timed(lambda: loaders.load_regions(conn))

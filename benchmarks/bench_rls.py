@@ -6,7 +6,6 @@ so that drift of the machine falls on both alike.
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 import urllib.request
@@ -15,10 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import text
 
 from benchmarks._city import load_city
-from benchmarks._common import report, scratch_cluster, server_process, sign_in
-from gridmap import accounts, bootstrap
+from benchmarks._common import prepared_cluster, report, server_process, sign_in
+from gridmap import accounts
 from gridmap.db.engine import dispose_engines, engine_for
-from gridmap.settings import get_settings
 
 REQUESTS = 2000
 CLIENTS = 4
@@ -49,12 +47,7 @@ def _set_rls(engine, enabled: bool) -> None:
 
 
 def main() -> None:
-    with scratch_cluster("rls") as cluster:
-        cluster.start()
-        os.environ["GRIDMAP_DATA_DIR"] = str(cluster.data_dir)
-        get_settings.cache_clear()
-        settings = get_settings()
-        bootstrap.prepare(settings, demo=False)
+    with prepared_cluster("rls", demo=False) as (cluster, settings):
         owner = engine_for(settings, cluster.url())
         with owner.begin() as conn:
             load_city(conn)

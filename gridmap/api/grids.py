@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from gridmap.api.deps import BBoxDep, GridCodePath, GridsRead, PageDep, RegionParam
-from gridmap.api.links import page_links
+from gridmap.api.links import geojson_page
 from gridmap.codes import parse_region_code
 from gridmap.errors import NotFound
 from gridmap.layers import grids
@@ -33,14 +33,7 @@ def list_grids(
         prefix=parse_region_code(region).prefix if region else None,
     )
     features, total = grids.list_grids(ctx.conn, where, page.limit, page.offset)
-    body = {
-        "type": "FeatureCollection",
-        "numberMatched": total,
-        "numberReturned": len(features),
-        "links": page_links(request, page, len(features), total),
-        "features": features,
-    }
-    return JSONResponse(body, media_type=GEOJSON)
+    return geojson_page(request, page, features, total)
 
 
 @router.get("/{code}", response_class=JSONResponse)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import Request
+from fastapi.responses import JSONResponse
 
 from gridmap.api.deps import Page
 
@@ -21,3 +22,15 @@ def page_links(request: Request, page: Page, returned: int, total: int | None) -
     if page.offset > 0:
         links.append(link("prev", max(0, page.offset - page.limit)))
     return links
+
+
+def geojson_page(request: Request, page: Page, features: list[dict], total: int) -> JSONResponse:
+    """A page of features as a GeoJSON FeatureCollection with counts and paging links."""
+    body = {
+        "type": "FeatureCollection",
+        "numberMatched": total,
+        "numberReturned": len(features),
+        "links": page_links(request, page, len(features), total),
+        "features": features,
+    }
+    return JSONResponse(body, media_type="application/geo+json")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from gridmap.api.deps import BBoxDep, PageDep, PublicDep
-from gridmap.api.links import page_links
+from gridmap.api.links import geojson_page
 from gridmap.layers import grids
 
 router = APIRouter(prefix="/public", tags=["public"])
@@ -17,11 +17,4 @@ def public_grids(request: Request, ctx: PublicDep, page: PageDep, bbox: BBoxDep 
     """Grid outlines as GeoJSON with ``code`` and ``name`` only, by bounding box."""
     where = grids.GridFilter(bbox=bbox.as_tuple() if bbox else None)
     features, total = grids.list_grids(ctx.conn, where, page.limit, page.offset, public=True)
-    body = {
-        "type": "FeatureCollection",
-        "numberMatched": total,
-        "numberReturned": len(features),
-        "links": page_links(request, page, len(features), total),
-        "features": features,
-    }
-    return JSONResponse(body, media_type="application/geo+json")
+    return geojson_page(request, page, features, total)
