@@ -123,8 +123,17 @@ def server_process(data_dir: Path) -> Iterator[str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "GRIDMAP_DATA_DIR": str(data_dir)}
-    argv = [sys.executable, "-m", "uvicorn", "gridmap.api.main:create_app", "--factory",
-            "--port", str(port), "--log-level", "warning"]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "gridmap.api.main:create_app",
+        "--factory",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
     proc = subprocess.Popen(argv, env=env)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -67,10 +67,12 @@ def main() -> None:
                 results = [get(u) for u in urls]
                 sizes = [size for _, size in results if size]
                 rows.append(
-                    (f"grid tiles z{z}, one client",
-                     f"{summary_ms([t for t, _ in results])}, "
-                     f"{sum(sizes) / max(1, len(sizes)) / 1024:.1f} KB avg non-empty")
-                )  # fmt: skip
+                    (
+                        f"grid tiles z{z}, one client",
+                        f"{summary_ms([t for t, _ in results])}, "
+                        f"{sum(sizes) / max(1, len(sizes)) / 1024:.1f} KB avg non-empty",
+                    )
+                )
                 with ThreadPoolExecutor(4) as pool:
                     began = time.perf_counter()
                     list(pool.map(get, urls * 3))
@@ -79,8 +81,9 @@ def main() -> None:
             cx, cy = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
             boxes = [
                 f"{cx + dx - 0.05},{cy + dy - 0.05},{cx + dx + 0.05},{cy + dy + 0.05}"
-                for dx in (-0.3, 0, 0.3) for dy in (-0.3, 0, 0.3)
-            ]  # fmt: skip
+                for dx in (-0.3, 0, 0.3)
+                for dy in (-0.3, 0, 0.3)
+            ]
             times = [get(f"{base}/api/v1/grids?bbox={b}&limit=100")[0] for b in boxes * 3]
             rows.append(("GET /api/v1/grids?bbox (0.1° box)", summary_ms(times)))
             request = urllib.request.Request(f"{base}/api/v1/grids?limit=1", headers=headers)

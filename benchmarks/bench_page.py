@@ -11,8 +11,14 @@ from benchmarks._common import prepared_cluster, report, serve
 from gridmap.api.main import create_app
 from gridmap.db.engine import dispose_engines
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _kind(url: str) -> str:
@@ -51,8 +57,10 @@ def main() -> None:
         finally:
             server.should_exit = True
             dispose_engines()
-    rows = [(f"{kind} ({counts[kind]} requests)", f"{sizes[kind] / 1024:.1f} KB")
-            for kind in sorted(sizes)]  # fmt: skip
+    rows = [
+        (f"{kind} ({counts[kind]} requests)", f"{sizes[kind] / 1024:.1f} KB")
+        for kind in sorted(sizes)
+    ]
     rows.append(
         ("total", f"{sum(sizes.values()) / 1024:.1f} KB in {sum(counts.values())} requests")
     )

@@ -30,8 +30,10 @@ def _serve_until_healthy(data_dir: Path) -> float:
     began = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "gridmap", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         while True:
             if proc.poll() is not None:

@@ -22,9 +22,14 @@ USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.@-]{2,64}")
 
 
 def add_user(
-    conn: Connection, settings: Settings, username: str, role: str, jurisdiction: str,
-    password: str, display_name: str = "",
-) -> int:  # fmt: skip
+    conn: Connection,
+    settings: Settings,
+    username: str,
+    role: str,
+    jurisdiction: str,
+    password: str,
+    display_name: str = "",
+) -> int:
     """Create a user after checking name, role, jurisdiction and password (owner's connection)."""
     if not USERNAME_PATTERN.fullmatch(username):
         raise InvalidInput(f"username {username!r} is not {USERNAME_RULE}", field="username")
@@ -46,8 +51,14 @@ def add_user(
     user_id = users.create_user(
         conn, username, role, jurisdiction, scope, auth.hash_password(password), display_name
     )
-    audit.record(conn, "user_add", object_type="user", object_id=username, scope=scope,
-                 detail={"role": role, "jurisdiction": jurisdiction})  # fmt: skip
+    audit.record(
+        conn,
+        "user_add",
+        object_type="user",
+        object_id=username,
+        scope=scope,
+        detail={"role": role, "jurisdiction": jurisdiction},
+    )
     return user_id
 
 
@@ -78,8 +89,15 @@ class Refusal:
         raise self.error
 
 
-def _refuse(conn: Connection, settings: Settings, account: dict | None, username: str,
-            client: str | None, reason: str, error: GridmapError) -> Refusal:  # fmt: skip
+def _refuse(
+    conn: Connection,
+    settings: Settings,
+    account: dict | None,
+    username: str,
+    client: str | None,
+    reason: str,
+    error: GridmapError,
+) -> Refusal:
     """Record a failed attempt (and count it against the account) and build the refusal."""
     failures = 1
     if account is not None and reason == "wrong password":
@@ -87,16 +105,27 @@ def _refuse(conn: Connection, settings: Settings, account: dict | None, username
         failures = users.record_failure(
             conn, account["id"], settings.auth.max_failed_logins, lock_seconds
         )
-    audit.record(conn, "login_failed", actor=username, object_type="user", object_id=username,
-                 detail={"reason": reason}, client=client)  # fmt: skip
+    audit.record(
+        conn,
+        "login_failed",
+        actor=username,
+        object_type="user",
+        object_id=username,
+        detail={"reason": reason},
+        client=client,
+    )
     delay = settings.auth.failure_delay_seconds * 2 ** (failures - 1)
     return Refusal(error, min(delay, settings.auth.max_failure_delay_seconds))
 
 
 def sign_in(
-    conn: Connection, settings: Settings, username: str, password: str, kind: str,
+    conn: Connection,
+    settings: Settings,
+    username: str,
+    password: str,
+    kind: str,
     client: str | None = None,
-) -> Login | Refusal:  # fmt: skip
+) -> Login | Refusal:
     """Check a password and open a session (``kind``: bearer token or cookie).
 
     Every attempt is audited. A refusal is returned, not raised, so that the caller commits its
@@ -114,10 +143,13 @@ def sign_in(
     locked_until = account["locked_until"] if account else None
     if locked_until is not None and locked_until > datetime.now(UTC):
         minutes = int((locked_until - datetime.now(UTC)).total_seconds() // 60) + 1
-        return refuse("locked", Unauthorized(
-            f"account {username!r} is locked after repeated failed logins; try again in "
-            f"{minutes} min"
-        ))  # fmt: skip
+        return refuse(
+            "locked",
+            Unauthorized(
+                f"account {username!r} is locked after repeated failed logins; try again in "
+                f"{minutes} min"
+            ),
+        )
     ok, rehash = auth.verify_password(password, account["password_hash"] if account else None)
     if not ok:
         return refuse("wrong password", Unauthorized("wrong username or password"))
@@ -128,8 +160,15 @@ def sign_in(
         auth.signing_key(settings), username, kind, timedelta(minutes=ttl_minutes)
     )
     users.open_session(conn, account["id"], token.jti, kind, token.expires_at, rehash)
-    audit.record(conn, "login", actor=username, object_type="user", object_id=username,
-                 detail={"kind": kind}, client=client)  # fmt: skip
+    audit.record(
+        conn,
+        "login",
+        actor=username,
+        object_type="user",
+        object_id=username,
+        detail={"kind": kind},
+        client=client,
+    )
     return Login(token, principal_of(account, settings, kind, token.jti, token.csrf))
 
 
@@ -137,10 +176,16 @@ def principal_of(
     row: dict, settings: Settings, kind: str | None, jti: str | None, csrf: str | None = None
 ) -> Principal:
     return Principal(
-        username=row["username"], role=row["role"], scope=row["scope"],
-        permissions=settings.auth.permissions(row["role"]), user_id=row["id"],
-        jurisdiction=row["jurisdiction"], session_kind=kind, jti=jti, csrf=csrf,
-    )  # fmt: skip
+        username=row["username"],
+        role=row["role"],
+        scope=row["scope"],
+        permissions=settings.auth.permissions(row["role"]),
+        user_id=row["id"],
+        jurisdiction=row["jurisdiction"],
+        session_kind=kind,
+        jti=jti,
+        csrf=csrf,
+    )
 
 
 def authenticate(conn: Connection, settings: Settings, token: str) -> Principal:
@@ -161,12 +206,15 @@ def sign_out(conn: Connection, principal: Principal, client: str | None = None) 
 # -- demo accounts --------------------------------------------------------------------------
 
 
-def create_demo_users(conn: Connection, settings: Settings, county: str, grid: str | None,
-                      out: Path) -> Path:  # fmt: skip
+def create_demo_users(
+    conn: Connection, settings: Settings, county: str, grid: str | None, out: Path
+) -> Path:
     """One admin (whole system) and one user per role (the county; a grid for the grid
     worker), with random passwords written once to ``out`` (mode 0600)."""
-    lines = ["# gridmap demo accounts (shown once; change or disable them)",
-             "# username\trole\tjurisdiction\tpassword"]  # fmt: skip
+    lines = [
+        "# gridmap demo accounts (shown once; change or disable them)",
+        "# username\trole\tjurisdiction\tpassword",
+    ]
     for role in settings.auth.roles:
         jurisdiction = {"admin": ALL, "grid_worker": grid or county}.get(role, county)
         password = auth.generate_password()

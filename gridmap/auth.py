@@ -79,8 +79,15 @@ class IssuedToken:
 def issue_token(key: bytes, username: str, kind: str, ttl: timedelta) -> IssuedToken:
     now = datetime.now(UTC)
     jti, csrf = str(uuid.uuid4()), secrets.token_urlsafe(24)
-    claims = {"sub": username, "jti": jti, "kind": kind, "csrf": csrf, "iss": ISSUER,
-              "iat": now, "exp": now + ttl}  # fmt: skip
+    claims = {
+        "sub": username,
+        "jti": jti,
+        "kind": kind,
+        "csrf": csrf,
+        "iss": ISSUER,
+        "iat": now,
+        "exp": now + ttl,
+    }
     return IssuedToken(jwt.encode(claims, key, algorithm=ALGORITHM), jti, now + ttl, csrf)
 
 
@@ -88,9 +95,12 @@ def decode_token(key: bytes, token: str) -> dict[str, Any]:
     """The claims of a valid token; Unauthorized (in words) otherwise."""
     try:
         return jwt.decode(
-            token, key, algorithms=[ALGORITHM], issuer=ISSUER,
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
             options={"require": ["exp", "jti", "sub", "kind"]},
-        )  # fmt: skip
+        )
     except jwt.ExpiredSignatureError:
         raise Unauthorized("the token has expired: sign in again") from None
     except jwt.InvalidTokenError:

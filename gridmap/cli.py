@@ -54,8 +54,12 @@ def _transaction(url: str) -> Iterator[Connection]:
 @contextlib.contextmanager
 def progress_bar(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr; yields the callback that advances it."""
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn()]  # fmt: skip
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    ]
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task(label, total=total)
         yield lambda n: bar.advance(task, n)
@@ -232,6 +236,34 @@ def import_regions(
         console.print(f"  rejects: {path}")
 
 
+@import_app.command("grids")
+def import_grids(
+    file: Annotated[Path, typer.Argument(help="GeoJSON, GeoPackage or zipped Shapefile")],
+    department: Annotated[str, typer.Option(help="the department whose grids these are")],
+    crs: Annotated[
+        str | None, typer.Option(help="the file's CRS (EPSG:…, GCJ-02, BD-09); else its own")
+    ] = None,
+    code_field: Annotated[str | None, typer.Option(help="the department's grid code")] = None,
+    name_field: Annotated[str | None, typer.Option(help="the grid's name")] = None,
+) -> None:
+    """Import one department's grid layer (部门网格); rejects go to FILE.rejects.csv/.geojson."""
+    from gridmap import loaders
+
+    with _clean_errors(), database_running() as url:
+        migrate.upgrade(url)
+        with progress_bar(f"{department} grids", None) as advance, _transaction(url) as conn:
+            report = loaders.import_department_grids(
+                conn, file, department, crs, code_field, name_field, on_progress=advance
+            )
+    console.print(
+        f"{department}: {report.read} features read, {report.written} grids written"
+        f" ({report.details['repaired']} repaired), {report.rejected} rejected;"
+        f" source {report.details['source_id']}"
+    )
+    for path in report.rejects_files:
+        console.print(f"  rejects: {path}")
+
+
 @app.command("demo")
 def demo_cmd(
     townships: Annotated[
@@ -321,8 +353,9 @@ def _set_disabled(name: str, disabled: bool) -> None:
 
     with _clean_errors(), database_running() as url, _transaction(url) as conn:
         users.set_disabled(conn, name, disabled)
-        audit.record(conn, "user_disable" if disabled else "user_enable", object_type="user",
-                     object_id=name)  # fmt: skip
+        audit.record(
+            conn, "user_disable" if disabled else "user_enable", object_type="user", object_id=name
+        )
     console.print(f"user {name} {'disabled' if disabled else 'enabled'}")
 
 

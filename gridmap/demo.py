@@ -28,6 +28,7 @@ from gridmap.errors import InvalidInput
 from gridmap.layers import grids, regions
 from gridmap.layers._sql import Progress
 from gridmap.ops.chinacrs import to_wgs84
+from gridmap.ops.frame import LocalFrame
 from gridmap.ops.partition import reading_order, voronoi_partition
 from gridmap.ops.vector_io import read_vector
 
@@ -75,31 +76,6 @@ def match_townships(frame: gpd.GeoDataFrame, codes: pd.DataFrame, name_field: st
     if missing:
         raise InvalidInput(f"township polygons with no matching NBS township: {missing}")
     return matched
-
-
-@dataclass(frozen=True)
-class LocalFrame:
-    """Lon/lat scaled to approximate metres around the county: an affine map, so straight edges
-    stay straight both ways and cells cut here fit their parent exactly once mapped back (a
-    projection would bend long edges and leave slivers between a parent and its children)."""
-
-    kx: float
-    ky: float
-
-    @classmethod
-    def around(cls, geometry: shapely.Geometry) -> LocalFrame:
-        lat = np.radians(shapely.centroid(geometry).y)
-        return cls(kx=111_320.0 * float(np.cos(lat)), ky=110_574.0)
-
-    def to_local(self, geoms) -> np.ndarray:
-        return shapely.transform(
-            np.asarray(geoms, dtype=object), lambda xy: xy * [self.kx, self.ky]
-        )
-
-    def to_lonlat(self, geoms) -> np.ndarray:
-        return shapely.transform(
-            np.asarray(geoms, dtype=object), lambda xy: xy / [self.kx, self.ky]
-        )
 
 
 def generated_townships(

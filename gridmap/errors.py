@@ -37,3 +37,15 @@ class Forbidden(GridmapError):
 
 class Conflict(GridmapError):
     """The request clashes with the current state, e.g. a name already taken (HTTP 409)."""
+
+    def __init__(self, message: str, **extra: object) -> None:
+        super().__init__(message)
+        self.extra = extra
+
+
+class EditRefused(InvalidInput):
+    """An edit that would break the grid system's rules (gap, overlap, outside the parent)."""
+
+    def __init__(self, message: str, problems: list[str], edges: dict | None = None) -> None:
+        super().__init__(message)
+        self.extra = {"problems": problems, "invalid_edges": edges}

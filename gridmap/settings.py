@@ -98,10 +98,27 @@ class MapSettings(BaseSettings):
     tile_cache_seconds: int = 60
     grid_min_zoom: int = 9
     palette: list[str] = [
-        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-        "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39",
-        "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363",
-    ]  # fmt: skip
+        "#1f77b4",
+        "#ff7f0e",
+        "#2ca02c",
+        "#d62728",
+        "#9467bd",
+        "#8c564b",
+        "#e377c2",
+        "#7f7f7f",
+        "#bcbd22",
+        "#17becf",
+        "#393b79",
+        "#637939",
+        "#8c6d31",
+        "#843c39",
+        "#7b4173",
+        "#3182bd",
+        "#e6550d",
+        "#31a354",
+        "#756bb1",
+        "#636363",
+    ]
 
 
 class GridSettings(BaseSettings):
@@ -111,6 +128,15 @@ class GridSettings(BaseSettings):
 
     kinds: list[str] = ["ordinary", "dedicated"]
     dedicated_purposes: list[str] = ["school", "hospital", "market", "park", "enterprise"]
+    edit_tolerance_m2: float = Field(
+        default=1.0, description="gap or overlap an edit may leave (floating-point noise), m²"
+    )
+    edit_tolerance_width_m: float = Field(
+        default=0.01, description="…or this width along the edited boundary, whichever is more"
+    )
+    sliver_area_m2: float = Field(default=2_000.0, description="merge: smaller pieces dissolve")
+    gap_area_m2: float = Field(default=2_000.0, description="merge: smaller gaps join a neighbour")
+    snap_tolerance_m: float = Field(default=1.0, description="merge: snapping distance")
 
 
 class ServerSettings(BaseSettings):

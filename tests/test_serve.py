@@ -65,8 +65,11 @@ def test_serve_then_signal_leaves_no_postgres(stop_signal: signal.Signals) -> No
             assert json.load(r)["numberMatched"] > 200  # the demo county was loaded
         accounts = data_dir / "demo-users.txt"
         assert accounts.stat().st_mode & 0o777 == 0o600
-        admin = next(line.split("\t") for line in accounts.read_text().splitlines()
-                     if line.startswith("admin\t"))  # fmt: skip
+        admin = next(
+            line.split("\t")
+            for line in accounts.read_text().splitlines()
+            if line.startswith("admin\t")
+        )
         form = urllib.parse.urlencode({"username": "admin", "password": admin[3]}).encode()
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/auth/token", data=form) as r:
             assert json.load(r)["role"] == "admin"
@@ -88,8 +91,13 @@ def test_db_commands_leave_a_running_cluster_running() -> None:
     env = {**os.environ, "GRIDMAP_DATA_DIR": str(data_dir)}
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "gridmap", *args], env=env,
-                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        return subprocess.run(
+            [sys.executable, "-m", "gridmap", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     try:
         assert run("db", "status").returncode == 3

@@ -62,9 +62,10 @@ def _to_csv(entries: Iterator[dict]) -> Iterator[str]:
     for entry in entries:
         writer.writerow(
             json.dumps(entry[c], ensure_ascii=False, default=str)
-            if isinstance(entry[c], dict | list) else entry[c]
+            if isinstance(entry[c], dict | list)
+            else entry[c]
             for c in audit.COLUMNS
-        )  # fmt: skip
+        )
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

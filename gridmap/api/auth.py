@@ -77,11 +77,25 @@ def login(
     response = RedirectResponse(target, status_code=303)
     secure = request.url.scheme == "https"
     max_age = settings.auth.session_ttl_minutes * 60
-    response.set_cookie(settings.auth.cookie_name, signed_in.token.token, max_age=max_age,
-                        httponly=True, samesite="lax", secure=secure, path="/")  # fmt: skip
+    response.set_cookie(
+        settings.auth.cookie_name,
+        signed_in.token.token,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
     # readable by the page's script, which echoes it in the X-CSRF-Token header
-    response.set_cookie(settings.auth.csrf_cookie_name, signed_in.token.csrf, max_age=max_age,
-                        httponly=False, samesite="lax", secure=secure, path="/")  # fmt: skip
+    response.set_cookie(
+        settings.auth.csrf_cookie_name,
+        signed_in.token.csrf,
+        max_age=max_age,
+        httponly=False,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
     return response
 
 
@@ -98,8 +112,13 @@ def logout(request: Request, response: Response, ctx: CurrentUser, settings: Set
 def me(ctx: CurrentUser) -> dict:
     """Who the caller is: name, role, jurisdiction and permissions."""
     p = ctx.principal
-    return {"username": p.username, "role": p.role, "jurisdiction": p.jurisdiction,
-            "scope": p.scope, "permissions": sorted(p.permissions)}  # fmt: skip
+    return {
+        "username": p.username,
+        "role": p.role,
+        "jurisdiction": p.jurisdiction,
+        "scope": p.scope,
+        "permissions": sorted(p.permissions),
+    }
 
 
 _LOGIN_PAGE = Template((STATIC_DIR / "login.html").read_text(encoding="utf-8"))

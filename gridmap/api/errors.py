@@ -37,8 +37,10 @@ STATUS: dict[type[Exception], int] = {
 }
 
 
-def _body(status: int, detail: str, field: str | None = None) -> JSONResponse:
-    content: dict[str, object] = {"status": status, "detail": detail}
+def _body(
+    status: int, detail: str, field: str | None = None, extra: dict | None = None
+) -> JSONResponse:
+    content: dict[str, object] = {"status": status, "detail": detail, **(extra or {})}
     if field:
         content["field"] = field
     return JSONResponse(content, status_code=status)
@@ -46,7 +48,7 @@ def _body(status: int, detail: str, field: str | None = None) -> JSONResponse:
 
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     status = next(code for kind, code in STATUS.items() if isinstance(exc, kind))
-    response = _body(status, str(exc), getattr(exc, "field", None))
+    response = _body(status, str(exc), getattr(exc, "field", None), getattr(exc, "extra", None))
     if status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
     return response

@@ -65,8 +65,11 @@ def _map_config(conn: Connection, settings: Settings, public: bool) -> dict:
 def map_config(ctx: MapRead, settings: SettingsDep) -> dict:
     """What the staff map needs: bounds, base map, palette, legend, provenance (in scope)."""
     config = _map_config(ctx.conn, settings, public=False)
-    config["user"] = {"username": ctx.principal.username, "role": ctx.principal.role,
-                      "jurisdiction": ctx.principal.jurisdiction}  # fmt: skip
+    config["user"] = {
+        "username": ctx.principal.username,
+        "role": ctx.principal.role,
+        "jurisdiction": ctx.principal.jurisdiction,
+    }
     return config
 
 

@@ -19,19 +19,21 @@ def content_security_policy(settings: Settings) -> str:
     if settings.map.tile_url:
         parsed = urlparse(settings.map.tile_url.replace("{s}", "a"))
         tile_host = f" {parsed.scheme}://{parsed.netloc}" if parsed.netloc else ""
-    return "; ".join([
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self' 'unsafe-inline'",  # Leaflet positions its panes with inline styles
-        f"img-src 'self' data: blob:{tile_host}",
-        "connect-src 'self'",
-        "worker-src 'self' blob:",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ])  # fmt: skip
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'",  # Leaflet positions its panes with inline styles
+            f"img-src 'self' data: blob:{tile_host}",
+            "connect-src 'self'",
+            "worker-src 'self' blob:",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 class SecurityHeaders:
@@ -106,9 +108,16 @@ async def _too_large(send: Send, limit: int) -> None:
         + str(limit).encode()
         + b' bytes"}'
     )
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})  # fmt: skip
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

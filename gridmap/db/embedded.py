@@ -198,9 +198,17 @@ class EmbeddedCluster:
         self._own(self.pgdata, self.socket_dir, self.log_file.parent)
         self._check_reachable()
         self._run(
-            "initdb", "-D", str(self.pgdata), "-U", SUPERUSER, "-E", "UTF8",
-            "--locale=C.UTF-8", "--auth-local=trust", "--auth-host=reject",
-        )  # fmt: skip
+            "initdb",
+            "-D",
+            str(self.pgdata),
+            "-U",
+            SUPERUSER,
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--auth-local=trust",
+            "--auth-host=reject",
+        )
         conf = _SERVER_CONF.format(socket_dir=self.socket_dir, port=PORT)
         with (self.pgdata / "postgresql.conf").open("a") as handle:
             handle.write(conf)
@@ -243,9 +251,17 @@ class EmbeddedCluster:
             self._own(self.socket_dir, self.log_file.parent)
             self._clear_stale_lock()
             self._run(
-                "pg_ctl", "start", "-D", str(self.pgdata), "-l", str(self.log_file),
-                "-w", "-t", "120", "-s",
-            )  # fmt: skip
+                "pg_ctl",
+                "start",
+                "-D",
+                str(self.pgdata),
+                "-l",
+                str(self.log_file),
+                "-w",
+                "-t",
+                "120",
+                "-s",
+            )
             self.ensure_database()
             return True
 

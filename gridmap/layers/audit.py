@@ -14,8 +14,19 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-COLUMNS = ("id", "at", "actor", "action", "object_type", "object_id", "scope", "old", "new",
-           "detail", "client")  # fmt: skip
+COLUMNS = (
+    "id",
+    "at",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "scope",
+    "old",
+    "new",
+    "detail",
+    "client",
+)
 
 
 def record(
@@ -36,10 +47,16 @@ def record(
             " VALUES (coalesce(:actor, gridmap_actor()), :action, :otype, :oid, :scope,"
             " CAST(:detail AS jsonb), :client)"
         ),
-        {"actor": actor, "action": action, "otype": object_type, "oid": object_id,
-         "scope": scope, "detail": json.dumps(detail, ensure_ascii=False) if detail else None,
-         "client": client},
-    )  # fmt: skip
+        {
+            "actor": actor,
+            "action": action,
+            "otype": object_type,
+            "oid": object_id,
+            "scope": scope,
+            "detail": json.dumps(detail, ensure_ascii=False) if detail else None,
+            "client": client,
+        },
+    )
 
 
 @dataclass(frozen=True)

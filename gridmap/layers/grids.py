@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gridmap.errors import InvalidInput
 from gridmap.layers import Base, _sql
 from gridmap.layers._sql import Progress, copy_rows, staging_table, tile_tolerance
 
@@ -213,9 +214,14 @@ _TILE_PROPERTIES = {
 
 
 def tile(
-    conn: Connection, z: int, x: int, y: int, limit: int, public: bool = False,
+    conn: Connection,
+    z: int,
+    x: int,
+    y: int,
+    limit: int,
+    public: bool = False,
     micro_min_zoom: int = 14,
-) -> bytes:  # fmt: skip
+) -> bytes:
     """Mapbox vector tile of grids (layer ``grids``); micro-grids only from ``micro_min_zoom``.
 
     ``public`` keeps only what a resident may see (code, name, township).
@@ -236,9 +242,15 @@ def tile(
             ) t WHERE t.geom IS NOT NULL
             """
         ),
-        {"z": z, "x": x, "y": y, "tol": tile_tolerance(z), "limit": limit,
-         "micro_min_zoom": micro_min_zoom},
-    ).scalar_one()  # fmt: skip
+        {
+            "z": z,
+            "x": x,
+            "y": y,
+            "tol": tile_tolerance(z),
+            "limit": limit,
+            "micro_min_zoom": micro_min_zoom,
+        },
+    ).scalar_one()
 
 
 def townships(conn: Connection) -> list[dict[str, Any]]:
@@ -254,5 +266,225 @@ def townships(conn: Connection) -> list[dict[str, Any]]:
              ORDER BY t.code
             """
         )
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+# -- editing: locks, neighbours, writes (history and audit are kept by triggers) -----------
+
+_ROW = (
+    "code, version, region_code, parent_grid_code, name, kind, purpose,"
+    " ST_AsBinary(boundary) AS wkb"
+)
+
+
+def lock(conn: Connection, codes: list[str]) -> dict[str, dict[str, Any]]:
+    """The grids named, locked for this transaction (FOR UPDATE), by code."""
+    rows = conn.execute(
+        text(f"SELECT {_ROW} FROM grids WHERE code = ANY(:codes) ORDER BY code FOR UPDATE"),
+        {"codes": codes},
+    )
+    return {row.code: dict(row._mapping) for row in rows}
+
+
+def covered_by(conn: Connection, wkb: bytes, micro_of: str | None) -> list[str]:
+    """Codes of the grids (or of one grid's micro-grids) that overlap an area."""
+    level = "length(code) = 17 AND parent_grid_code = :parent" if micro_of else "length(code) = 15"
+    return (
+        conn.execute(
+            text(
+                f"SELECT code FROM grids WHERE {level}"
+                " AND ST_Relate(boundary, ST_GeomFromWKB(:wkb, 4326), '2********') ORDER BY code"
+            ),
+            {"wkb": wkb, "parent": micro_of},
+        )
+        .scalars()
+        .all()
+    )
+
+
+def neighbours(conn: Connection, wkb: bytes, exclude: list[str], micro_of: str | None):
+    """The grids at the same level that touch an area, other than ``exclude`` (for checks)."""
+    level = "length(code) = 17 AND parent_grid_code = :parent" if micro_of else "length(code) = 15"
+    rows = conn.execute(
+        text(
+            f"SELECT {_ROW} FROM grids WHERE {level} AND NOT (code = ANY(:exclude))"
+            " AND ST_Intersects(boundary, ST_GeomFromWKB(:wkb, 4326))"
+        ),
+        {"wkb": wkb, "exclude": exclude, "parent": micro_of},
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def parent_boundary(conn: Connection, parent: str) -> bytes | None:
+    """The boundary of a grid's parent: its region, or its grid for a micro-grid."""
+    table = "regions" if len(parent) == 12 else "grids"
+    wkb = conn.execute(
+        text(f"SELECT ST_AsBinary(boundary) FROM {table} WHERE code = :c"), {"c": parent}
+    ).scalar()
+    return None if wkb is None else bytes(wkb)
+
+
+def region_at(conn: Connection, wkb: bytes) -> str | None:
+    """The deepest loaded region containing an area's point on surface."""
+    return conn.execute(
+        text(
+            "SELECT code FROM regions WHERE boundary IS NOT NULL AND level IN"
+            " ('township', 'village') AND ST_Intersects(boundary,"
+            " ST_PointOnSurface(ST_GeomFromWKB(:wkb, 4326)))"
+            " ORDER BY CASE level WHEN 'village' THEN 0 ELSE 1 END LIMIT 1"
+        ),
+        {"wkb": wkb},
+    ).scalar()
+
+
+def free_codes(conn: Connection, parent: str, n: int) -> list[str]:
+    """The ``n`` lowest unused codes under a parent (a region: 3 digits; a grid: 2)."""
+    width = 3 if len(parent) == 12 else 2
+    top = 10**width - 1
+    taken = set(
+        conn.execute(
+            text(
+                "SELECT code FROM grids WHERE code >= :p AND code < :p || ':' AND length(code) = :n"
+            ),
+            {"p": parent, "n": len(parent) + width},
+        ).scalars()
+    )
+    free = [
+        f"{parent}{i:0{width}d}" for i in range(1, top + 1) if f"{parent}{i:0{width}d}" not in taken
+    ]
+    if len(free) < n:
+        raise InvalidInput(
+            f"parent {parent} has no room for {n} more codes: {len(taken)} of {top} are used"
+        )
+    return free[:n]
+
+
+def mark_change(conn: Connection, operation: str, reason: str | None, lineage: list[str]) -> None:
+    """Tell the history trigger what the next statements are, why, and what they came from."""
+    conn.execute(
+        text(
+            "SELECT set_config('gridmap.operation', :op, true),"
+            " set_config('gridmap.reason', :why, true),"
+            " set_config('gridmap.lineage', :came, true)"
+        ),
+        {"op": operation, "why": reason or "", "came": ",".join(lineage)},
+    )
+
+
+def update_boundary(conn: Connection, code: str, wkb: bytes) -> int:
+    return conn.execute(
+        text("UPDATE grids SET boundary = ST_Multi(ST_GeomFromWKB(:wkb, 4326)) WHERE code = :c"),
+        {"wkb": wkb, "c": code},
+    ).rowcount
+
+
+def update_fields(conn: Connection, code: str, fields: dict[str, Any]) -> int:
+    """Update name, kind, purpose or code (the caller validated the values)."""
+    allowed = {"name", "kind", "purpose", "code", "region_code"}
+    assignments = ", ".join(f"{k} = :{k}" for k in fields if k in allowed)
+    return conn.execute(
+        text(f"UPDATE grids SET {assignments} WHERE code = :where_code"),
+        {**fields, "where_code": code},
+    ).rowcount
+
+
+def insert_grid(
+    conn: Connection,
+    code: str,
+    region_code: str,
+    name: str,
+    wkb: bytes,
+    kind: str = "ordinary",
+    purpose: str | None = None,
+) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO grids (code, region_code, parent_grid_code, name, kind, purpose, boundary)"
+            " VALUES (:c, :r, :g, :n, :k, :p,"
+            " ST_Multi(ST_GeomFromWKB(:wkb, 4326)))"
+        ),
+        {
+            "c": code,
+            "r": region_code,
+            "g": code[:15] if len(code) == 17 else None,
+            "n": name,
+            "k": kind,
+            "p": purpose,
+            "wkb": wkb,
+        },
+    )
+
+
+def delete_grids(conn: Connection, codes: list[str]) -> int:
+    return conn.execute(text("DELETE FROM grids WHERE code = ANY(:c)"), {"c": codes}).rowcount
+
+
+def history(conn: Connection, code: str) -> list[dict[str, Any]]:
+    """Every version of a grid, oldest first, with who, why and lineage."""
+    rows = conn.execute(
+        text(
+            "SELECT code, version, name, kind, purpose, round(area_km2::numeric, 4)::float"
+            " AS area_km2, valid_from, valid_to, operation, changed_by, reason, lineage"
+            " FROM grid_versions WHERE code = :c ORDER BY valid_from, version"
+        ),
+        {"c": code},
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def version_of(conn: Connection, code: str, version: int) -> dict[str, Any] | None:
+    row = conn.execute(
+        text(
+            "SELECT code, version, region_code, name, kind, purpose, valid_from, valid_to,"
+            " ST_AsBinary(boundary) AS wkb FROM grid_versions WHERE code = :c AND version = :v"
+        ),
+        {"c": code, "v": version},
+    ).first()
+    return None if row is None else dict(row._mapping)
+
+
+def at(conn: Connection, lon: float, lat: float, when: Any) -> dict[str, Any] | None:
+    """The grid (15-digit) that held a point at a moment, from the history."""
+    row = conn.execute(
+        text(
+            "SELECT code, version, name, valid_from, valid_to FROM grid_versions"
+            " WHERE length(code) = 15 AND valid_from <= :t AND (valid_to IS NULL OR valid_to > :t)"
+            " AND ST_Intersects(boundary, ST_SetSRID(ST_MakePoint(:x, :y), 4326))"
+            " ORDER BY valid_from DESC LIMIT 1"
+        ),
+        {"t": when, "x": lon, "y": lat},
+    ).first()
+    return None if row is None else dict(row._mapping)
+
+
+def code_used(conn: Connection, code: str) -> bool:
+    """Whether a code names a grid now or did before (codes are not reused)."""
+    return conn.execute(
+        text(
+            "SELECT EXISTS (SELECT 1 FROM grids WHERE code = :c)"
+            " OR EXISTS (SELECT 1 FROM grid_versions WHERE code = :c)"
+        ),
+        {"c": code},
+    ).scalar_one()
+
+
+def micro_count(conn: Connection, code: str) -> int:
+    return conn.execute(
+        text("SELECT count(*) FROM grids WHERE parent_grid_code = :c"), {"c": code}
+    ).scalar_one()
+
+
+def versions_at(conn: Connection, when: Any, wkb: bytes, micro_of: str | None):
+    """The versions current at a moment that overlap an area (same level), with geometry."""
+    level = "length(code) = 17 AND parent_grid_code = :parent" if micro_of else "length(code) = 15"
+    rows = conn.execute(
+        text(
+            f"SELECT code, version, region_code, name, kind, purpose, ST_AsBinary(boundary) AS wkb"
+            f" FROM grid_versions WHERE {level} AND valid_from <= :t"
+            " AND (valid_to IS NULL OR valid_to > :t)"
+            " AND ST_Relate(boundary, ST_GeomFromWKB(:wkb, 4326), '2********')"
+        ),
+        {"t": when, "wkb": wkb, "parent": micro_of},
     )
     return [dict(row._mapping) for row in rows]

@@ -63,15 +63,39 @@ def read_code_lists() -> pd.DataFrame:
         return codes.str.ljust(12, "0")
 
     frames = [
-        pd.DataFrame({"code": pad(provinces.code), "level": "province", "name": provinces.name,
-                      "parent_code": None}),
-        pd.DataFrame({"code": pad(cities.code), "level": "city", "name": cities.name,
-                      "parent_code": pad(cities.provinceCode)}),
-        pd.DataFrame({"code": pad(counties.code), "level": "county", "name": counties.name,
-                      "parent_code": pad(counties.cityCode)}),
-        pd.DataFrame({"code": pad(townships.code), "level": "township", "name": townships.name,
-                      "parent_code": pad(townships.areaCode)}),
-    ]  # fmt: skip
+        pd.DataFrame(
+            {
+                "code": pad(provinces.code),
+                "level": "province",
+                "name": provinces.name,
+                "parent_code": None,
+            }
+        ),
+        pd.DataFrame(
+            {
+                "code": pad(cities.code),
+                "level": "city",
+                "name": cities.name,
+                "parent_code": pad(cities.provinceCode),
+            }
+        ),
+        pd.DataFrame(
+            {
+                "code": pad(counties.code),
+                "level": "county",
+                "name": counties.name,
+                "parent_code": pad(counties.cityCode),
+            }
+        ),
+        pd.DataFrame(
+            {
+                "code": pad(townships.code),
+                "level": "township",
+                "name": townships.name,
+                "parent_code": pad(townships.areaCode),
+            }
+        ),
+    ]
     frame = pd.concat(frames, ignore_index=True)
     # cities without counties (东莞, 中山, 儋州) repeat their code one level down: keep the first
     return frame[frame.code != frame.parent_code].reset_index(drop=True)
@@ -185,8 +209,13 @@ def get_region(conn: Connection, code: str) -> dict[str, Any] | None:
     properties = dict(row._mapping)
     geometry = properties.pop("geometry")
     bbox = properties.pop("bbox")
-    return {"type": "Feature", "id": code, "bbox": bbox, "geometry": geometry,
-            "properties": properties}  # fmt: skip
+    return {
+        "type": "Feature",
+        "id": code,
+        "bbox": bbox,
+        "geometry": geometry,
+        "properties": properties,
+    }
 
 
 def boundary_extent(conn: Connection) -> list[float] | None:

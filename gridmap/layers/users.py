@@ -58,9 +58,14 @@ def jurisdiction_exists(conn: Connection, code: str) -> bool:
 
 
 def create_user(
-    conn: Connection, username: str, role: str, jurisdiction: str, scope: str,
-    password_hash: str, display_name: str = "",
-) -> int:  # fmt: skip
+    conn: Connection,
+    username: str,
+    role: str,
+    jurisdiction: str,
+    scope: str,
+    password_hash: str,
+    display_name: str = "",
+) -> int:
     """Insert a user; Conflict when the name is taken."""
     try:
         with conn.begin_nested():
@@ -69,9 +74,15 @@ def create_user(
                     "INSERT INTO users (username, role, jurisdiction, scope, password_hash,"
                     " display_name) VALUES (:u, :r, :j, :s, :h, :d) RETURNING id"
                 ),
-                {"u": username, "r": role, "j": jurisdiction, "s": scope, "h": password_hash,
-                 "d": display_name},
-            ).scalar_one()  # fmt: skip
+                {
+                    "u": username,
+                    "r": role,
+                    "j": jurisdiction,
+                    "s": scope,
+                    "h": password_hash,
+                    "d": display_name,
+                },
+            ).scalar_one()
     except IntegrityError as error:
         if "users_username_key" in str(error.orig):
             raise Conflict(f"user {username!r} already exists") from None
@@ -88,8 +99,12 @@ def _update(conn: Connection, username: str, assignments: str, **params: Any) ->
 
 
 def set_password(conn: Connection, username: str, password_hash: str) -> None:
-    _update(conn, username, "password_hash = :h, failed_logins = 0, locked_until = NULL",
-            h=password_hash)  # fmt: skip
+    _update(
+        conn,
+        username,
+        "password_hash = :h, failed_logins = 0, locked_until = NULL",
+        h=password_hash,
+    )
 
 
 def set_disabled(conn: Connection, username: str, disabled: bool) -> None:
@@ -124,9 +139,13 @@ def record_failure(conn: Connection, user_id: int, lock_after: int, lock_seconds
 
 
 def open_session(
-    conn: Connection, user_id: int, jti: str, kind: str, expires_at: datetime,
+    conn: Connection,
+    user_id: int,
+    jti: str,
+    kind: str,
+    expires_at: datetime,
     rehash: str | None,
-) -> None:  # fmt: skip
+) -> None:
     conn.execute(
         text("SELECT gridmap_auth_open(:id, CAST(:jti AS uuid), :kind, :exp, :rehash)"),
         {"id": user_id, "jti": jti, "kind": kind, "exp": expires_at, "rehash": rehash},

@@ -25,6 +25,8 @@ _POLYGONAL = np.array(["Polygon", "MultiPolygon"])
 def read_vector(path: str | Path, crs: str | None = None) -> gpd.GeoDataFrame:
     """Read a vector file and return it in EPSG:4326.
 
+    The CRS the data came in is kept in ``frame.attrs["source_crs"]``.
+
     Parameters
     ----------
     path
@@ -41,6 +43,7 @@ def read_vector(path: str | Path, crs: str | None = None) -> gpd.GeoDataFrame:
     except Exception as exc:  # pyogrio raises several types; all mean "cannot read"
         raise InvalidInput(f"file {str(path)!r} cannot be read as a vector layer: {exc}") from exc
     china = parse_china_crs(crs) if crs else None
+    frame.attrs["source_crs"] = china or crs or (frame.crs.to_string() if frame.crs else None)
     if china:
         frame = frame.set_crs(WGS84, allow_override=True)
         frame["geometry"] = to_wgs84(frame.geometry.values, china)
@@ -77,9 +80,18 @@ def polygon_problems(geometries: np.ndarray) -> np.ndarray:
     reasons[empty] = "empty geometry"
     kinds = shapely.get_type_id(geometries)
     names = np.array(
-        ["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
-         "MultiPolygon", "GeometryCollection"], dtype=object,
-    )  # fmt: skip
+        [
+            "Point",
+            "LineString",
+            "LinearRing",
+            "Polygon",
+            "MultiPoint",
+            "MultiLineString",
+            "MultiPolygon",
+            "GeometryCollection",
+        ],
+        dtype=object,
+    )
     type_names = np.where(kinds >= 0, names[np.clip(kinds, 0, 7)], None)
     wrong = present & ~empty & ~np.isin(type_names, _POLYGONAL)
     reasons[wrong] = [f"not a polygon ({name})" for name in type_names[wrong]]
@@ -106,3 +118,55 @@ def write_rejects(rejects: gpd.GeoDataFrame, base: Path) -> list[Path]:
     # geometries that are not even readable as such are written as null
     report.to_file(geojson_path, driver="GeoJSON", engine="pyogrio")
     return [csv_path, geojson_path]
+
+
+def repair_polygons(
+    geometries: np.ndarray, area_tolerance: float = 0.01
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Repair invalid polygons when the repair keeps their area (vectorised).
+
+    Parameters
+    ----------
+    geometries
+        Polygons/MultiPolygons, any CRS (areas are compared as ratios, so units do not matter).
+    area_tolerance
+        Largest relative change of area a repair may make (0.01 = 1 %).
+
+    Returns
+    -------
+    repaired, was_repaired, reasons
+        The geometries with valid MultiPolygons where repaired; a mask of those repaired; and,
+        per geometry, why it cannot be used (None when it can): empty, not a polygon, or
+        invalid and unrepairable (with GEOS's reason and the change of area).
+    """
+    geometries = np.asarray(geometries, dtype=object)
+    reasons = polygon_problems(geometries)
+    invalid = np.array([bool(r) and r.startswith("invalid polygon") for r in reasons])
+    repaired = geometries.copy()
+    was_repaired = np.zeros(len(geometries), dtype=bool)
+    if invalid.any():
+        fixed = shapely.make_valid(geometries[invalid], method="structure", keep_collapsed=False)
+        # keep only the polygonal parts of what make_valid returns (it may add lines)
+        fixed = _polygonal_part(fixed)
+        before = shapely.area(geometries[invalid])  # the shoelace area, also of bad rings
+        after = shapely.area(fixed)
+        change = np.abs(after - before) / np.where(before > 0, before, np.nan)
+        kept = np.isfinite(change) & (change <= area_tolerance) & ~shapely.is_empty(fixed)
+        index = np.flatnonzero(invalid)
+        repaired[index[kept]] = fixed[kept]
+        was_repaired[index[kept]] = True
+        reasons[index[kept]] = None
+        for i, pct in zip(index[~kept], change[~kept], strict=True):
+            area_note = "area lost" if not np.isfinite(pct) else f"area changes by {pct:.1%}"
+            reasons[i] = f"{reasons[i]}; unrepairable ({area_note})"
+    return repaired, was_repaired, reasons
+
+
+def _polygonal_part(geometries: np.ndarray) -> np.ndarray:
+    """The polygons of each geometry as one MultiPolygon (empty where it has none)."""
+    parts, owner = shapely.get_parts(geometries, return_index=True)
+    polygonal = shapely.get_type_id(parts) == 3
+    merged = np.empty(len(geometries), dtype=object)
+    shapely.multipolygons(parts[polygonal], indices=owner[polygonal], out=merged)
+    merged[shapely.is_missing(merged)] = shapely.MultiPolygon()
+    return merged

@@ -250,9 +250,13 @@ def _users_and_sessions() -> None:
         $$
         """
     )
-    for function in ("lookup(text)", "failed(bigint, integer, integer)",
-                     "open(bigint, uuid, text, timestamptz, text)", "check(uuid)",
-                     "revoke(uuid)"):  # fmt: skip
+    for function in (
+        "lookup(text)",
+        "failed(bigint, integer, integer)",
+        "open(bigint, uuid, text, timestamptz, text)",
+        "check(uuid)",
+        "revoke(uuid)",
+    ):
         op.execute(f"REVOKE ALL ON FUNCTION gridmap_auth_{function} FROM PUBLIC")
         op.execute(f"GRANT EXECUTE ON FUNCTION gridmap_auth_{function} TO {APP_ROLE}")
 
@@ -365,9 +369,13 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION IF EXISTS grids_audit(), audit_log_append_only()")
     for table in ("regions", "grids"):
         op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
-    for policy, table in (("regions_read", "regions"), ("grids_read", "grids"),
-                          ("grids_insert", "grids"), ("grids_update", "grids"),
-                          ("grids_delete", "grids")):  # fmt: skip
+    for policy, table in (
+        ("regions_read", "regions"),
+        ("grids_read", "grids"),
+        ("grids_insert", "grids"),
+        ("grids_update", "grids"),
+        ("grids_delete", "grids"),
+    ):
         op.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
     op.execute("ALTER TABLE regions DROP COLUMN IF EXISTS prefix")
     op.execute(

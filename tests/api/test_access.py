@@ -51,8 +51,13 @@ def test_public_routes_need_none(client: TestClient, app) -> None:
         assert client.get(page).status_code == 200, page
 
 
-ROLE_USERS = {"viewer": "viewer", "dispatcher": "dispatcher", "planner": "planner",
-              "engineer": "engineer", "admin": "county_admin"}  # fmt: skip
+ROLE_USERS = {
+    "viewer": "viewer",
+    "dispatcher": "dispatcher",
+    "planner": "planner",
+    "engineer": "engineer",
+    "admin": "county_admin",
+}
 
 
 def test_a_role_without_the_right_gets_403(as_user, app, settings: Settings) -> None:

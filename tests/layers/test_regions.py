@@ -58,11 +58,19 @@ def test_import_boundaries_with_rejects_report(conn: Connection, tmp_path: Path)
     good = box(116.0, 28.0, 116.2, 28.2)
     bowtie = Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])
     frame = gpd.GeoDataFrame(
-        {"adcode": ["361127000000", "361128000000", "36112", "361199999000", "361127000000",
-                    "361129000000"]},
+        {
+            "adcode": [
+                "361127000000",
+                "361128000000",
+                "36112",
+                "361199999000",
+                "361127000000",
+                "361129000000",
+            ]
+        },
         geometry=[good, bowtie, good, good, good, shapely.Point(116, 28)],
         crs="EPSG:4326",
-    )  # fmt: skip
+    )
     report = loaders.import_region_boundaries(conn, _write(frame, tmp_path / "b.geojson"), "adcode")
     assert (report.read, report.written, report.rejected) == (6, 1, 5)
     assert _boundary(conn, "361127000000").equals(shapely.multipolygons([good]))

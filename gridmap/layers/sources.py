@@ -1,0 +1,135 @@
+"""Department grid layers (部门网格) as imported: one ``sources`` row per file, its grids kept.
+
+Each department grid is tied to the smallest loaded region that contains it (a village when
+there are village polygons, else its township or county), the key of its row-level security.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from gridmap.layers._sql import Progress, copy_rows, staging_table
+
+LEVEL_DEPTH = (
+    "CASE r.level WHEN 'village' THEN 5 WHEN 'township' THEN 4 WHEN 'county' THEN 3"
+    " WHEN 'city' THEN 2 ELSE 1 END"
+)
+
+
+def stage(
+    conn: Connection,
+    rows: Iterable[tuple[int, str, str | None, bytes, bool]],
+    on_progress: Progress | None = None,
+) -> int:
+    """COPY ``(feature index, code, name, WKB in EPSG:4326, repaired)`` into a staging table."""
+    staging_table(
+        conn,
+        "source_grids_in",
+        "feature_index integer, source_code text, name text, wkb bytea, repaired boolean",
+    )
+    return copy_rows(
+        conn,
+        "source_grids_in",
+        ["feature_index", "source_code", "name", "wkb", "repaired"],
+        rows,
+        on_progress,
+    )
+
+
+def place_staged(conn: Connection) -> dict[int, str | None]:
+    """The region each staged feature lies in (None: in no loaded region boundary).
+
+    The polygon drives nothing here: there are few regions and many features, so each feature's
+    point on surface looks up the deepest region containing it through the regions' GiST index.
+    """
+    conn.execute(text("ALTER TABLE source_grids_in ADD COLUMN IF NOT EXISTS region_code text"))
+    conn.execute(
+        text(
+            f"""
+            UPDATE source_grids_in s SET region_code = (
+              SELECT r.code FROM regions r
+               WHERE r.boundary IS NOT NULL
+                 AND ST_Intersects(r.boundary, ST_PointOnSurface(ST_GeomFromWKB(s.wkb, 4326)))
+               ORDER BY {LEVEL_DEPTH} DESC, r.code LIMIT 1)
+            """
+        )
+    )
+    rows = conn.execute(text("SELECT feature_index, region_code FROM source_grids_in"))
+    return {row.feature_index: row.region_code for row in rows}
+
+
+def create_source(
+    conn: Connection,
+    department: str,
+    scope: str,
+    file_name: str,
+    crs: str,
+    code_field: str | None,
+    name_field: str | None,
+) -> int:
+    return conn.execute(
+        text(
+            "INSERT INTO sources (department, scope, file_name, crs, code_field, name_field)"
+            " VALUES (:d, :s, :f, :c, :cf, :nf) RETURNING id"
+        ),
+        {"d": department, "s": scope, "f": file_name, "c": crs, "cf": code_field, "nf": name_field},
+    ).scalar_one()
+
+
+def write_staged(conn: Connection, source_id: int, department: str, keep: list[int]) -> int:
+    """Move the staged features whose index is in ``keep`` into ``source_grids``."""
+    return conn.execute(
+        text(
+            """
+            INSERT INTO source_grids (source_id, department, feature_index, source_code, name,
+                                      region_code, boundary, repaired)
+            SELECT :source, :department, feature_index, source_code, name, region_code,
+                   ST_Multi(ST_GeomFromWKB(wkb, 4326)), repaired
+              FROM source_grids_in WHERE feature_index = ANY(:keep)
+            """
+        ),
+        {"source": source_id, "department": department, "keep": keep},
+    ).rowcount
+
+
+def finish_source(conn: Connection, source_id: int, read: int, written: int, rejected: int) -> None:
+    conn.execute(
+        text(
+            "UPDATE sources SET features_read = :r, features_written = :w,"
+            " features_rejected = :x WHERE id = :id"
+        ),
+        {"r": read, "w": written, "x": rejected, "id": source_id},
+    )
+
+
+def list_sources(conn: Connection) -> list[dict[str, Any]]:
+    """Every imported layer visible to the caller, newest first."""
+    rows = conn.execute(
+        text(
+            "SELECT id, department, scope, file_name, crs, features_read, features_written,"
+            " features_rejected, imported_at, imported_by FROM sources ORDER BY id DESC"
+        )
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def latest_grids(conn: Connection, prefix: str) -> list[dict[str, Any]]:
+    """The grids of each department's newest layer that lie under a region code prefix."""
+    rows = conn.execute(
+        text(
+            """
+            WITH latest AS (SELECT DISTINCT ON (department) id, department FROM sources
+                             ORDER BY department, id DESC)
+            SELECT g.id, g.department, g.source_code, g.name, g.region_code,
+                   ST_AsBinary(g.boundary) AS wkb
+              FROM source_grids g JOIN latest l ON l.id = g.source_id
+             WHERE g.region_code >= :prefix AND g.region_code < :prefix || ':'
+             ORDER BY g.department, g.source_code
+            """
+        ),
+        {"prefix": prefix},
+    )
+    return [dict(row._mapping) for row in rows]
