@@ -264,6 +264,30 @@ def import_grids(
         console.print(f"  rejects: {path}")
 
 
+export_app = typer.Typer(help="Export layers to files.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("grids")
+def export_grids(
+    output: Annotated[Path, typer.Option("-o", "--output", help=".gpkg .geojson .shp.zip .csv")],
+    region: Annotated[str | None, typer.Option(help="region code (default: all)")] = None,
+    encoding: Annotated[str, typer.Option(help="Shapefile encoding: UTF-8 or GBK")] = "UTF-8",
+) -> None:
+    """Export the unified grid system (format from the file's suffix)."""
+    from gridmap.codes import parse_region_code
+    from gridmap.layers import grids
+    from gridmap.ops.vector_io import export_format, write_vector
+
+    with _clean_errors():
+        export_format(output)
+        prefix = parse_region_code(region).prefix if region else None
+        with database_running() as url, _transaction(url) as conn:
+            frame = grids.export_frame(conn, prefix)
+        write_vector(frame, output, encoding)
+    console.print(f"{len(frame)} grids written to {output}")
+
+
 @app.command("demo")
 def demo_cmd(
     townships: Annotated[

@@ -89,6 +89,7 @@ PASSWORD = "test-password-123"
 COUNTY = "361126000000"  # 弋阳县
 TOWNSHIP_A = "361126109000"  # 弋江镇
 TOWNSHIP_B = "361126101000"  # 曹溪镇
+TOWNSHIP_C = "361126110000"  # 三县岭镇: the API's edit tests commit their edits here
 
 # username: (role, jurisdiction)
 TEST_USERS = {
@@ -100,6 +101,8 @@ TEST_USERS = {
     "viewer": ("viewer", COUNTY),
     "town_a": ("dispatcher", TOWNSHIP_A),
     "town_b": ("dispatcher", TOWNSHIP_B),
+    "planner_a": ("planner", TOWNSHIP_A),
+    "planner_c": ("planner", TOWNSHIP_C),
 }
 
 

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.background import BackgroundTask
 
 from gridmap.api.deps import BBoxDep, GridCodePath, GridsRead, PageDep, RegionParam
 from gridmap.api.links import geojson_page
 from gridmap.codes import parse_region_code
 from gridmap.errors import NotFound
 from gridmap.layers import grids
+from gridmap.ops.vector_io import write_vector
 
 router = APIRouter(prefix="/api/v1/grids", tags=["grids"])
 
@@ -36,10 +43,32 @@ def list_grids(
     return geojson_page(request, page, features, total)
 
 
+EXPORTS = {"gpkg": ".gpkg", "geojson": ".geojson", "shp": ".shp.zip", "csv": ".csv"}
+
+
+@router.get("/export", response_class=FileResponse)
+def export_grids(
+    ctx: GridsRead,
+    region: RegionParam = None,
+    format: Annotated[Literal["gpkg", "geojson", "shp", "csv"], Query()] = "gpkg",
+    encoding: Annotated[Literal["UTF-8", "GBK"], Query(description="Shapefile .cpg")] = "UTF-8",
+) -> FileResponse:
+    """The grids in the caller's jurisdiction (under ``region``) as a file."""
+    frame = grids.export_frame(ctx.conn, parse_region_code(region).prefix if region else None)
+    folder = Path(tempfile.mkdtemp(prefix="gridmap-export-"))
+    name = f"grids-{region or 'all'}{EXPORTS[format]}"
+    path = write_vector(frame, folder / name, encoding)
+    return FileResponse(
+        path, filename=name, background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True)
+    )
+
+
 @router.get("/{code}", response_class=JSONResponse)
 def get_grid(ctx: GridsRead, code: GridCodePath) -> JSONResponse:
     """One grid or micro-grid as a GeoJSON Feature."""
     feature = grids.get_grid(ctx.conn, code)
     if feature is None:
         raise NotFound(f"grid {code} does not exist")
-    return JSONResponse(feature, media_type=GEOJSON)
+    # the version to send back as If-Match with an edit
+    etag = f'"{feature["properties"]["version"]}"'
+    return JSONResponse(feature, media_type=GEOJSON, headers={"ETag": etag})

@@ -15,6 +15,7 @@ from gridmap.api import (
     auth,
     docs,
     errors,
+    grid_edits,
     grids,
     health,
     pages,
@@ -27,7 +28,7 @@ from gridmap.api import (
 from gridmap.db.engine import app_engine
 from gridmap.settings import Settings, get_settings
 
-ROUTERS = (health, docs, auth, public, regions, grids, tiles, pages, audit, users)
+ROUTERS = (health, docs, auth, public, regions, grid_edits, grids, tiles, pages, audit, users)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import geopandas as gpd
+import pandas as pd
+import shapely
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     Boolean,
@@ -488,3 +491,21 @@ def versions_at(conn: Connection, when: Any, wkb: bytes, micro_of: str | None):
         {"t": when, "wkb": wkb, "parent": micro_of},
     )
     return [dict(row._mapping) for row in rows]
+
+
+def export_frame(conn: Connection, prefix: str | None) -> gpd.GeoDataFrame:
+    """The grids under a code prefix (all visible ones when None) as a GeoDataFrame, EPSG:4326."""
+    where = GridFilter(prefix=prefix).where()
+    rows = conn.execute(
+        text(
+            f"SELECT g.code, g.name, g.kind, g.purpose, g.region_code, g.parent_grid_code,"
+            f" round(g.area_km2::numeric, 6)::float AS area_km2, g.version, g.generated,"
+            f" ST_AsBinary(g.boundary) AS wkb FROM grids g WHERE {where[0]} ORDER BY g.code"
+        ),
+        where[1],
+    ).all()
+    frame = pd.DataFrame([dict(r._mapping) for r in rows])
+    if frame.empty:
+        return gpd.GeoDataFrame({"code": []}, geometry=[], crs="EPSG:4326")
+    geometry = shapely.from_wkb([bytes(w) for w in frame.pop("wkb")])
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")

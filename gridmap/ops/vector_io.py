@@ -170,3 +170,50 @@ def _polygonal_part(geometries: np.ndarray) -> np.ndarray:
     shapely.multipolygons(parts[polygonal], indices=owner[polygonal], out=merged)
     merged[shapely.is_missing(merged)] = shapely.MultiPolygon()
     return merged
+
+
+EXPORT_FORMATS = {
+    ".gpkg": "GPKG",
+    ".geojson": "GeoJSON",
+    ".shp.zip": "ESRI Shapefile",
+    ".csv": "CSV",
+}
+
+
+def export_format(path: Path) -> str:
+    """The export format a file name asks for, by its suffix."""
+    name = path.name.lower()
+    for suffix, driver in EXPORT_FORMATS.items():
+        if name.endswith(suffix):
+            return driver
+    raise InvalidInput(
+        f"cannot tell the format of {path.name!r}: end it with one of {', '.join(EXPORT_FORMATS)}",
+        field="output",
+    )
+
+
+def write_vector(frame: gpd.GeoDataFrame, path: Path, encoding: str = "UTF-8") -> Path:
+    """Write a layer as GeoPackage, GeoJSON, zipped Shapefile (with a .cpg naming its encoding,
+    so Chinese names survive; ``encoding`` UTF-8 or GBK) or CSV (geometry as WKT), by suffix."""
+    import tempfile
+    import zipfile
+
+    driver = export_format(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if driver == "CSV":
+        table = pd.DataFrame(frame.drop(columns="geometry"))
+        table["wkt"] = shapely.to_wkt(frame.geometry.values, rounding_precision=7)
+        table.to_csv(path, index=False, encoding="utf-8-sig")  # the BOM lets Excel read Chinese
+        return path
+    if driver != "ESRI Shapefile":
+        frame.to_file(path, driver=driver, engine="pyogrio")
+        return path
+    stem = path.name[: -len(".shp.zip")]
+    with tempfile.TemporaryDirectory() as folder:
+        shp = Path(folder) / f"{stem}.shp"
+        frame.to_file(shp, driver=driver, engine="pyogrio", encoding=encoding)
+        (Path(folder) / f"{stem}.cpg").write_text(encoding)
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for part in sorted(Path(folder).iterdir()):
+                archive.write(part, part.name)
+    return path

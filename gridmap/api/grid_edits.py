@@ -1,0 +1,204 @@
+"""Planner edits of the grid system: ``/api/v1/grids/…`` writes, history and restore.
+
+Each request is one transaction, as the caller (row-level security applies). The version the
+caller read is sent as ``If-Match`` (or ``version`` in the body); a stale one gets 409 with the
+current versions. Refusals (gap, overlap, outside the parent) get 400 with the problems and the
+offending edges as GeoJSON.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import shapely
+from fastapi import APIRouter, Header, Query
+from pydantic import BaseModel, Field
+from shapely.geometry import shape
+
+from gridmap.api.deps import GridCodePath, GridsRead, GridsWrite, SettingsDep
+from gridmap.errors import InvalidInput, NotFound
+from gridmap.grid_edits import GridEditor
+from gridmap.layers import grids
+
+router = APIRouter(prefix="/api/v1/grids", tags=["grid editing"])
+
+IfMatch = Annotated[str | None, Header(description='the version you read, e.g. 3 or "3"')]
+
+
+def _geometry(value: dict, field: str, kinds: tuple[str, ...]) -> shapely.Geometry:
+    try:
+        geometry = shape(value)
+    except Exception as error:  # shapely raises several kinds for bad GeoJSON
+        raise InvalidInput(f"{field} is not a GeoJSON geometry: {error}", field=field) from None
+    if geometry.geom_type not in kinds:
+        raise InvalidInput(
+            f"{field} must be a {' or '.join(kinds)}, not a {geometry.geom_type}", field=field
+        )
+    if not geometry.is_valid:
+        raise InvalidInput(
+            f"{field} is not valid: {shapely.is_valid_reason(geometry)}", field=field
+        )
+    return geometry
+
+
+def _version(if_match: str | None, body_version: int | None) -> int | None:
+    if body_version is not None:
+        return body_version
+    if if_match is None:
+        return None
+    try:
+        return int(if_match.strip().strip("W/").strip('"'))
+    except ValueError:
+        raise InvalidInput(
+            f"If-Match {if_match!r} is not a version number", field="If-Match"
+        ) from None
+
+
+class Reason(BaseModel):
+    reason: str | None = Field(default=None, description="why (kept in the history)")
+
+
+class DrawBody(Reason):
+    geometry: dict = Field(description="GeoJSON Polygon/MultiPolygon, EPSG:4326")
+    name: str
+    kind: str = "ordinary"
+    purpose: str | None = None
+    parent: str | None = Field(default=None, description="parent region (or grid) code")
+
+
+class SplitBody(Reason):
+    line: dict = Field(description="GeoJSON LineString crossing the grid")
+    names: list[str] | None = None
+    version: int | None = None
+
+
+class MergeBody(Reason):
+    codes: list[str] = Field(min_length=2)
+    versions: dict[str, int] | None = None
+    keep: str | None = None
+    name: str | None = None
+
+
+class ReshapeBody(Reason):
+    geometry: dict = Field(description="the grid's new shape (within it and its neighbour)")
+    neighbour: str
+    versions: dict[str, int] | None = None
+
+
+class UpdateBody(Reason):
+    name: str | None = None
+    kind: str | None = None
+    purpose: str | None = None
+    code: str | None = Field(default=None, description="a new code (re-code)")
+    version: int | None = None
+
+
+class RestoreBody(Reason):
+    version: int
+
+
+POLYGONAL = ("Polygon", "MultiPolygon")
+
+
+@router.get("/at")
+def grid_at(
+    ctx: GridsRead,
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    at: Annotated[datetime | None, Query(description="a moment (ISO 8601); default now")] = None,
+) -> dict:
+    """Which grid held this point at that moment (from the history)."""
+    when = at or ctx.conn.exec_driver_sql("SELECT now()").scalar_one()
+    found = grids.at(ctx.conn, lon, lat, when)
+    if found is None:
+        raise NotFound(f"no grid held ({lon}, {lat}) at {when.isoformat()}")
+    return found
+
+
+@router.post("", status_code=201)
+def draw(ctx: GridsWrite, settings: SettingsDep, body: DrawBody) -> dict:
+    """Draw a new grid; it is carved out of the grids it covers (one parent region)."""
+    editor = GridEditor(ctx.conn, settings, body.reason)
+    geometry = _geometry(body.geometry, "geometry", POLYGONAL)
+    return editor.draw(geometry, body.name, body.kind, body.purpose, body.parent).as_dict()
+
+
+@router.post("/merge")
+def merge(ctx: GridsWrite, settings: SettingsDep, body: MergeBody) -> dict:
+    """Merge adjacent grids of one parent; ``keep`` keeps its code (default: the lowest)."""
+    editor = GridEditor(ctx.conn, settings, body.reason)
+    return editor.merge(body.codes, body.versions, body.keep, body.name).as_dict()
+
+
+@router.post("/{code}/split")
+def split(
+    ctx: GridsWrite,
+    settings: SettingsDep,
+    code: GridCodePath,
+    body: SplitBody,
+    if_match: IfMatch = None,
+) -> dict:
+    """Split a grid along a drawn line; the largest piece keeps the code."""
+    editor = GridEditor(ctx.conn, settings, body.reason)
+    line = _geometry(body.line, "line", ("LineString", "MultiLineString"))
+    return editor.split(code, line, _version(if_match, body.version), body.names).as_dict()
+
+
+@router.post("/{code}/reshape")
+def reshape(ctx: GridsWrite, settings: SettingsDep, code: GridCodePath, body: ReshapeBody) -> dict:
+    """Move the boundary a grid shares with a neighbour; both change together."""
+    editor = GridEditor(ctx.conn, settings, body.reason)
+    geometry = _geometry(body.geometry, "geometry", POLYGONAL)
+    return editor.reshape(code, geometry, body.neighbour, body.versions).as_dict()
+
+
+@router.patch("/{code}")
+def update(
+    ctx: GridsWrite,
+    settings: SettingsDep,
+    code: GridCodePath,
+    body: UpdateBody,
+    if_match: IfMatch = None,
+) -> dict:
+    """Rename, set the kind (专属网格 and its purpose) or re-code a grid."""
+    editor = GridEditor(ctx.conn, settings, body.reason)
+    return editor.update(
+        code,
+        _version(if_match, body.version),
+        name=body.name,
+        kind=body.kind,
+        purpose=body.purpose,
+        new_code=body.code,
+    ).as_dict()
+
+
+@router.delete("/{code}")
+def delete(
+    ctx: GridsWrite,
+    settings: SettingsDep,
+    code: GridCodePath,
+    to: Annotated[str, Query(description="comma-separated neighbours that take the area")],
+    reason: Annotated[str | None, Query()] = None,
+    if_match: IfMatch = None,
+) -> dict:
+    """Delete a grid; its area goes to the chosen neighbours."""
+    editor = GridEditor(ctx.conn, settings, reason)
+    targets = [t.strip() for t in to.split(",") if t.strip()]
+    return editor.delete(code, targets, _version(if_match, None)).as_dict()
+
+
+@router.post("/{code}/restore")
+def restore(ctx: GridsWrite, settings: SettingsDep, code: GridCodePath, body: RestoreBody) -> dict:
+    """Bring back the grids around this one as they were at an earlier version."""
+    editor = GridEditor(ctx.conn, settings, body.reason)
+    return editor.restore(code, body.version).as_dict()
+
+
+@router.get("/{code}/history")
+def history(ctx: GridsRead, code: GridCodePath) -> dict:
+    """Every version of a grid: valid from/to, who, why, and which grids it came from."""
+    versions = grids.history(ctx.conn, code)
+    if not versions:
+        raise NotFound(f"grid {code} has no history (or lies outside your jurisdiction)")
+    return {"code": code, "versions": versions}
