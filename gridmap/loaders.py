@@ -200,13 +200,14 @@ def import_department_grids(
         first = reasons.dropna().head(3).tolist()
         raise ImportRejected(f"{path.name}: no usable grid in {len(frame)} features ({first})")
     source_crs = frame.attrs.get("source_crs") or "unknown"
+    bad = ~reasons.isna().to_numpy()
+    counts = (len(frame), len(keep), int(bad.sum()))
     source_id = sources.create_source(
-        conn, department, scope, path.name, source_crs, code_field, name_field
+        conn, department, scope, path.name, source_crs, (code_field, name_field), counts
     )
     written = sources.write_staged(conn, source_id, department, keep)
     report = ImportReport(source=str(path), read=len(frame), written=written)
     report.details = {"source_id": source_id, "repaired": int(was_repaired[keep].sum())}
-    bad = ~reasons.isna().to_numpy()
     if bad.any():
         table = gpd.GeoDataFrame(
             {"feature": frame.index[bad], "code": codes[bad].to_numpy(), "reason": reasons[bad]},
@@ -215,7 +216,6 @@ def import_department_grids(
         )
         report.rejected = len(table)
         report.rejects_files = [str(p) for p in write_rejects(table, path)]
-    sources.finish_source(conn, source_id, report.read, written, report.rejected)
     audit.record(
         conn,
         "grids_import",

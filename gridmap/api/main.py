@@ -22,13 +22,27 @@ from gridmap.api import (
     public,
     regions,
     security,
+    sources,
     tiles,
     users,
 )
 from gridmap.db.engine import app_engine
 from gridmap.settings import Settings, get_settings
 
-ROUTERS = (health, docs, auth, public, regions, grid_edits, grids, tiles, pages, audit, users)
+ROUTERS = (
+    health,
+    docs,
+    auth,
+    public,
+    regions,
+    grid_edits,
+    grids,
+    tiles,
+    pages,
+    audit,
+    users,
+    sources,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -67,15 +67,28 @@ def create_source(
     scope: str,
     file_name: str,
     crs: str,
-    code_field: str | None,
-    name_field: str | None,
+    fields: tuple[str | None, str | None],
+    counts: tuple[int, int, int],
 ) -> int:
+    """Record an imported file: its department, CRS, code and name fields, and the features
+    read, written and rejected."""
     return conn.execute(
         text(
-            "INSERT INTO sources (department, scope, file_name, crs, code_field, name_field)"
-            " VALUES (:d, :s, :f, :c, :cf, :nf) RETURNING id"
+            "INSERT INTO sources (department, scope, file_name, crs, code_field, name_field,"
+            " features_read, features_written, features_rejected)"
+            " VALUES (:d, :s, :f, :c, :cf, :nf, :r, :w, :x) RETURNING id"
         ),
-        {"d": department, "s": scope, "f": file_name, "c": crs, "cf": code_field, "nf": name_field},
+        {
+            "d": department,
+            "s": scope,
+            "f": file_name,
+            "c": crs,
+            "cf": fields[0],
+            "nf": fields[1],
+            "r": counts[0],
+            "w": counts[1],
+            "x": counts[2],
+        },
     ).scalar_one()
 
 
@@ -93,16 +106,6 @@ def write_staged(conn: Connection, source_id: int, department: str, keep: list[i
         ),
         {"source": source_id, "department": department, "keep": keep},
     ).rowcount
-
-
-def finish_source(conn: Connection, source_id: int, read: int, written: int, rejected: int) -> None:
-    conn.execute(
-        text(
-            "UPDATE sources SET features_read = :r, features_written = :w,"
-            " features_rejected = :x WHERE id = :id"
-        ),
-        {"r": read, "w": written, "x": rejected, "id": source_id},
-    )
 
 
 def list_sources(conn: Connection) -> list[dict[str, Any]]:

@@ -1,0 +1,61 @@
+"""Jobs (任务): long work (imports, merges, divisions) with a status resource to poll.
+
+Each update is its own short transaction, so progress is visible while the work's own
+transaction is still open. A caller sees only the jobs they started (row-level security).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+
+def create(conn: Connection, kind: str, scope: str, total: int | None = None) -> str:
+    job_id = str(uuid.uuid4())
+    conn.execute(
+        text("INSERT INTO jobs (id, kind, scope, total) VALUES (CAST(:id AS uuid), :k, :s, :t)"),
+        {"id": job_id, "k": kind, "s": scope, "t": total},
+    )
+    return job_id
+
+
+def update(
+    conn: Connection,
+    job_id: str,
+    *,
+    state: str | None = None,
+    done: int | None = None,
+    total: int | None = None,
+    message: str | None = None,
+    result: dict | None = None,
+) -> None:
+    conn.execute(
+        text(
+            "UPDATE jobs SET state = coalesce(:state, state), done = coalesce(:done, done),"
+            " total = coalesce(:total, total), message = coalesce(:message, message),"
+            " result = coalesce(CAST(:result AS jsonb), result), updated_at = now()"
+            " WHERE id = CAST(:id AS uuid)"
+        ),
+        {
+            "id": job_id,
+            "state": state,
+            "done": done,
+            "total": total,
+            "message": message,
+            "result": json.dumps(result, ensure_ascii=False, default=str) if result else None,
+        },
+    )
+
+
+def get(conn: Connection, job_id: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        text(
+            "SELECT id, kind, state, done, total, message, result, created_by, created_at,"
+            " updated_at FROM jobs WHERE id = CAST(:id AS uuid)"
+        ),
+        {"id": job_id},
+    ).first()
+    return None if row is None else dict(row._mapping)
