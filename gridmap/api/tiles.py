@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import Connection, text
 
 from gridmap.api.deps import PublicDep, SettingsDep, TilesRead
 from gridmap.errors import InvalidInput, NotFound
-from gridmap.layers import grids, regions
+from gridmap.layers import grids, regions, sources
 from gridmap.settings import Settings
 
 router = APIRouter(tags=["tiles"])
@@ -22,7 +22,12 @@ MVT = "application/vnd.mapbox-vector-tile"
 MAX_ZOOM = 22
 
 TileQuery = Callable[..., bytes]
-LAYERS: dict[str, TileQuery] = {"grids": grids.tile, "regions": regions.tile}
+LAYERS: dict[str, TileQuery] = {
+    "grids": grids.tile,
+    "regions": regions.tile,
+    "source_grids": sources.tile,
+}
+PUBLIC_LAYERS = ("grids", "regions")
 LayerName = Annotated[str, Path(description=f"one of: {', '.join(LAYERS)}")]
 
 
@@ -35,24 +40,42 @@ def _check_tile(z: int, x: int, y: int) -> None:
 
 
 def render_tile(
-    conn: Connection, settings: Settings, layer: str, z: int, x: int, y: int, public: bool
+    conn: Connection,
+    settings: Settings,
+    layer: str,
+    z: int,
+    x: int,
+    y: int,
+    public: bool,
+    **filters: str | None,
 ) -> Response:
-    query = LAYERS.get(layer)
+    query = LAYERS.get(layer) if not public or layer in PUBLIC_LAYERS else None
     if query is None:
         raise NotFound(f"tile layer {layer!r} does not exist (layers: {', '.join(LAYERS)})")
     _check_tile(z, x, y)
     # parallel workers cost more than they give on small per-tile queries under concurrency
     conn.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-    data = query(conn, z, x, y, settings.map.tile_feature_limit, public=public)
+    filters = {k: v for k, v in filters.items() if v is not None}
+    data = query(conn, z, x, y, settings.map.tile_feature_limit, public=public, **filters)
     visibility = "public" if public else "private"
     headers = {"Cache-Control": f"{visibility}, max-age={settings.map.tile_cache_seconds}"}
     return Response(content=bytes(data or b""), media_type=MVT, headers=headers)
 
 
 @router.get("/tiles/{layer}/{z}/{x}/{y}.mvt", response_class=Response)
-def tile(ctx: TilesRead, settings: SettingsDep, layer: LayerName, z: int, x: int, y: int):
+def tile(
+    ctx: TilesRead,
+    settings: SettingsDep,
+    layer: LayerName,
+    z: int,
+    x: int,
+    y: int,
+    department: Annotated[str | None, Query(description="source_grids: one department")] = None,
+):
     """A vector tile of a layer (EPSG:3857 tiling, 4096 extent), inside the caller's scope."""
-    return render_tile(ctx.conn, settings, layer, z, x, y, public=False)
+    if department is not None and layer != "source_grids":
+        raise InvalidInput("department filters only the source_grids layer", field="department")
+    return render_tile(ctx.conn, settings, layer, z, x, y, public=False, department=department)
 
 
 @router.get("/public/tiles/{layer}/{z}/{x}/{y}.mvt", response_class=Response)

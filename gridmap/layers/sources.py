@@ -136,3 +136,43 @@ def latest_grids(conn: Connection, prefix: str) -> list[dict[str, Any]]:
         {"prefix": prefix},
     )
     return [dict(row._mapping) for row in rows]
+
+
+def tile(
+    conn: Connection,
+    z: int,
+    x: int,
+    y: int,
+    limit: int,
+    public: bool = False,
+    department: str | None = None,
+) -> bytes:
+    """Vector tile (layer ``source_grids``) of the newest layer of each department, or of one."""
+    from gridmap.layers._sql import tile_tolerance
+
+    return conn.execute(
+        text(
+            """
+            WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env),
+                 latest AS (SELECT DISTINCT ON (department) id FROM sources
+                             WHERE CAST(:department AS text) IS NULL OR department = :department
+                             ORDER BY department, id DESC)
+            SELECT ST_AsMVT(t.*, 'source_grids', 4096, 'geom') FROM (
+              SELECT ST_AsMVTGeom(ST_Simplify(ST_Transform(g.boundary, 3857), :tol, true),
+                                  b.env, 4096, 64, true) AS geom,
+                     g.department, g.source_code, g.name
+                FROM source_grids g JOIN latest l ON l.id = g.source_id, b
+               WHERE g.boundary && ST_Transform(b.env, 4326)
+               LIMIT :limit
+            ) t WHERE t.geom IS NOT NULL
+            """
+        ),
+        {
+            "z": z,
+            "x": x,
+            "y": y,
+            "tol": tile_tolerance(z),
+            "limit": limit,
+            "department": department,
+        },
+    ).scalar_one()
