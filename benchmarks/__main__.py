@@ -6,7 +6,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ["bench_startup", "bench_city", "bench_page", "bench_rls"]
+BENCHMARKS = ["bench_startup", "bench_city", "bench_page", "bench_rls", "bench_gridsystem"]
 
 
 def main(names: list[str]) -> None:
