@@ -130,7 +130,11 @@ def divide_region(
     loads = block_loads(blocks, points, weight)
     labels = _regionalise(blocks, loads, n, options)
     grids = _dissolve(blocks, loads, labels, points.crs)
-    return DivideResult(grids, _report(grids, options, len(blocks), started))
+    report = _report(grids, options, len(blocks), started)
+    total = len(points) if weight is None else float(points[weight].sum())
+    # points outside the region (or a hair outside its edge) carry no grid's load: say how much
+    report["weight_outside"] = float(total - loads.sum())
+    return DivideResult(grids, report)
 
 
 def _check_args(

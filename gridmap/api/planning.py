@@ -1,0 +1,145 @@
+"""Merging department layers (多网合一) and re-dividing a region, as background jobs."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Literal
+
+import geopandas as gpd
+import shapely
+from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from gridmap import jobs, planning
+from gridmap.api.deps import GridsRead, GridsWrite, RegionParam, SettingsDep
+from gridmap.codes import parse_region_code
+from gridmap.errors import InvalidInput, NotFound
+from gridmap.ops.balance import DivideOptions
+
+router = APIRouter(tags=["grid system planning"])
+
+
+class MergeBody(BaseModel):
+    region: str = Field(description="12-digit code of the region to merge")
+    base: str = Field(description="the department whose grids win overlaps")
+    reason: str | None = None
+
+
+@router.post("/api/v1/merges", status_code=202)
+def start_merge(
+    request: Request,
+    ctx: GridsWrite,
+    settings: SettingsDep,
+    body: MergeBody,
+    background: BackgroundTasks,
+) -> dict:
+    """Merge the departments' newest layers of a region; poll the job for the report."""
+    region = parse_region_code(body.region).code
+    engine, principal = request.app.state.engine, ctx.principal
+    job_id = jobs.start(engine, principal, "merge")
+
+    def work(conn, _advance) -> dict:
+        return planning.merge_region(conn, settings, region, body.base, body.reason)
+
+    background.add_task(jobs.run, engine, principal, job_id, work)
+    return {"job": job_id, "status": f"/api/v1/jobs/{job_id}"}
+
+
+@router.get("/api/v1/merges")
+def list_merges(ctx: GridsRead, region: RegionParam = None) -> dict:
+    """Merge runs with their reports, newest first."""
+    runs = planning.merges(ctx.conn, region)
+    if region and not runs:
+        raise NotFound(f"region {region} has not been merged yet")
+    return {"merges": runs}
+
+
+@router.get("/api/v1/merges/{merge_id}/crosswalk.csv", response_class=StreamingResponse)
+def crosswalk(ctx: GridsRead, merge_id: int) -> StreamingResponse:
+    """Department grid ↔ unified grid, with the shared area and its share of both (CSV)."""
+    frame = planning.crosswalk_frame(ctx.conn, merge_id)
+    if frame.empty:
+        raise NotFound(f"merge {merge_id} has no crosswalk (or lies outside your jurisdiction)")
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    return StreamingResponse(
+        iter(["\ufeff" + buffer.getvalue()]),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="crosswalk-{merge_id}.csv"'},
+    )
+
+
+class DivideBody(BaseModel):
+    region: str
+    grids: int = Field(ge=1, le=999, description="how many grids")
+    points: dict = Field(description="GeoJSON FeatureCollection of weighted points, EPSG:4326")
+    weight: str | None = Field(default=None, description="the property holding each weight")
+    method: Literal["azp", "bisect", "skater"] = "azp"
+    block_size_m: float = Field(default=150.0, gt=0)
+
+
+def _points(collection: dict, weight: str | None) -> gpd.GeoDataFrame:
+    features = collection.get("features") if isinstance(collection, dict) else None
+    if not features:
+        raise InvalidInput(
+            "points must be a GeoJSON FeatureCollection with features", field="points"
+        )
+    try:
+        frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    except Exception as error:  # geopandas raises several kinds for bad GeoJSON
+        raise InvalidInput(f"points are not readable GeoJSON: {error}", field="points") from None
+    if weight and weight not in frame.columns:
+        raise InvalidInput(f"no point has the weight property {weight!r}", field="weight")
+    return frame
+
+
+@router.post("/api/v1/divide/preview", status_code=202)
+def preview_division(
+    request: Request,
+    ctx: GridsRead,
+    settings: SettingsDep,
+    body: DivideBody,
+    background: BackgroundTasks,
+) -> dict:
+    """Propose N balanced grids for a region (a job; its result holds the proposal GeoJSON)."""
+    region = parse_region_code(body.region).code
+    points = _points(body.points, body.weight)
+    options = DivideOptions(block_size_m=body.block_size_m, method=body.method)
+    engine, principal = request.app.state.engine, ctx.principal
+    job_id = jobs.start(engine, principal, "divide")
+
+    def work(conn, _advance) -> dict:
+        plan = planning.propose_division(
+            conn, settings, region, body.grids, points, body.weight, options
+        )
+        return {"report": plan.report, "proposal": json.loads(plan.grids.to_json())}
+
+    background.add_task(jobs.run, engine, principal, job_id, work)
+    return {"job": job_id, "status": f"/api/v1/jobs/{job_id}"}
+
+
+class AcceptBody(BaseModel):
+    region: str
+    proposal: dict = Field(description="the FeatureCollection a preview returned")
+    reason: str | None = None
+
+
+@router.post("/api/v1/divide/accept")
+def accept_division(ctx: GridsWrite, body: AcceptBody) -> dict:
+    """Replace the region's grids with an accepted proposal (checked to cover the region)."""
+    region = parse_region_code(body.region).code
+    features = body.proposal.get("features") or []
+    if not features:
+        raise InvalidInput("the proposal has no grids", field="proposal")
+    frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    for column in ("code", "region_code", "name"):
+        if column not in frame.columns:
+            raise InvalidInput(f"proposal grids need a {column!r} property", field="proposal")
+    cells = shapely.make_valid(frame.geometry.values)
+    if not shapely.coverage_is_valid(cells):
+        raise InvalidInput("the proposal's grids overlap: preview again", field="proposal")
+    plan = planning.Plan(region, frame.set_geometry(cells), {})
+    planning.check_cover(ctx.conn, plan)
+    return planning.apply_plan(ctx.conn, plan, "divide", body.reason or "division accepted")

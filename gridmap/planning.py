@@ -1,0 +1,317 @@
+"""Planning the grid system of a region: merge department layers (多网合一) and re-divide it
+into balanced grids (网格划分). Geometry work runs in ``gridmap.ops`` in a metric CRS; this
+module loads its inputs, writes its results and keeps codes stable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, text
+
+from gridmap.codes import parse_region_code
+from gridmap.errors import InvalidInput, NotFound
+from gridmap.layers import audit, grids, sources
+from gridmap.ops.balance import DivideOptions, divide_region
+from gridmap.ops.merge import MergeOptions, assign_codes, merge_sources
+from gridmap.settings import Settings
+
+WGS84 = "EPSG:4326"
+
+
+def _region(conn: Connection, code: str) -> tuple[str, shapely.Geometry]:
+    """A region's name and boundary; a clear error when it has none yet."""
+    row = conn.execute(
+        text("SELECT name, ST_AsBinary(boundary) AS wkb FROM regions WHERE code = :c"),
+        {"c": code},
+    ).first()
+    if row is None:
+        raise NotFound(f"region {code} does not exist (or lies outside your jurisdiction)")
+    if row.wkb is None:
+        raise InvalidInput(
+            f"region {code} ({row.name}) has no boundary: import one first (gridmap import regions)"
+        )
+    return row.name, shapely.from_wkb(bytes(row.wkb))
+
+
+def _metric(geometry: shapely.Geometry) -> str:
+    """A metric CRS to cut grids in: equidistant cylindrical around the area, an affine map of
+    lon/lat, so straight edges stay straight both ways and cut cells fit the stored boundaries
+    exactly (a conformal projection bends long edges and leaves slivers on the way back)."""
+    point = geometry.representative_point()
+    return (
+        f"+proj=eqc +lat_ts={point.y:.6f} +lon_0={point.x:.6f} +lat_0=0"
+        " +datum=WGS84 +units=m +no_defs"
+    )
+
+
+def _parents(conn: Connection, prefix: str, cells: gpd.GeoSeries, fallback: str) -> np.ndarray:
+    """Each cell's parent: the deepest region under the prefix with a boundary (village, else
+    township) that holds most of it; ``fallback`` where none does."""
+    rows = conn.execute(
+        text(
+            "SELECT code, level, ST_AsBinary(boundary) AS wkb FROM regions"
+            " WHERE code >= :p AND code < :p || ':' AND boundary IS NOT NULL"
+            " AND level IN ('township', 'village')"
+        ),
+        {"p": prefix},
+    ).all()
+    parents = np.full(len(cells), fallback, dtype=object)
+    for level in ("township", "village"):  # villages, when there are any, win
+        chosen = [r for r in rows if r.level == level]
+        if not chosen:
+            continue
+        shapes = gpd.GeoSeries(shapely.from_wkb([bytes(r.wkb) for r in chosen]), crs=WGS84)
+        shapes = shapes.to_crs(cells.crs).values
+        cell_i, region_i = shapely.STRtree(shapes).query(cells.values, predicate="intersects")
+        shared = shapely.area(shapely.intersection(cells.values[cell_i], shapes[region_i]))
+        best = pd.DataFrame({"cell": cell_i, "region": region_i, "area": shared})
+        best = best.sort_values("area").drop_duplicates("cell", keep="last")
+        best = best[best.area > 0.5 * shapely.area(cells.values[best.cell.to_numpy()])]
+        parents[best.cell.to_numpy()] = [chosen[i].code for i in best.region]
+    return parents
+
+
+def _current(conn: Connection, prefix: str, crs: str) -> gpd.GeoDataFrame:
+    frame = grids.export_frame(conn, prefix)
+    frame = frame[frame.code.str.len() == 15] if len(frame) else frame
+    return frame.to_crs(crs)[["code", "name", "geometry"]] if len(frame) else frame
+
+
+@dataclass
+class Plan:
+    """Unified grids to write under a region (EPSG:4326): code, region_code, name, geometry."""
+
+    region: str
+    grids: gpd.GeoDataFrame
+    report: dict[str, Any]
+
+
+def _coded(conn: Connection, region: str, cells: gpd.GeoDataFrame, names: list[str]) -> Plan:
+    prefix = parse_region_code(region).prefix
+    parents = _parents(conn, prefix, cells.geometry, region)
+    previous = _current(conn, prefix, cells.crs)
+    codes = assign_codes(cells, parents, previous if len(previous) else None)
+    frame = gpd.GeoDataFrame(
+        {"code": codes, "region_code": parents, "name": names},
+        geometry=cells.geometry.values,
+        crs=cells.crs,
+    ).to_crs(WGS84)
+    return Plan(region, frame, {})
+
+
+def apply_plan(conn: Connection, plan: Plan, operation: str, reason: str | None) -> dict[str, int]:
+    """Write a plan over the region's grids: unchanged grids stay as they are, changed ones are
+    updated, new ones inserted and vanished ones removed (history and audit by trigger)."""
+    prefix = parse_region_code(plan.region).prefix
+    now = _current(conn, prefix, WGS84)
+    old = dict(zip(now.code, now.geometry, strict=True)) if len(now) else {}
+    new = dict(zip(plan.grids.code, plan.grids.geometry, strict=True))
+    grids.lock(conn, list(old))  # nobody edits them while the plan is written
+    micro = [c for c in old if c not in new and grids.micro_count(conn, c)]
+    if micro:
+        raise InvalidInput(f"grids {micro[:5]} have micro-grids: remove those before re-planning")
+    grids.mark_change(conn, operation, reason, sorted(old))
+    removed = [c for c in old if c not in new]
+    grids.delete_grids(conn, removed)
+    changed = 0
+    for code, name, region_code, geometry in zip(
+        plan.grids.code, plan.grids.name, plan.grids.region_code, plan.grids.geometry, strict=True
+    ):
+        multi = shapely.multipolygons(shapely.get_parts(geometry))
+        wkb = shapely.to_wkb(multi)
+        if code not in old:
+            grids.insert_grid(conn, code, region_code, name, wkb)
+        elif not shapely.equals_exact(shapely.normalize(old[code]), shapely.normalize(multi), 1e-9):
+            grids.update_boundary(conn, code, wkb)
+            changed += 1
+    return {
+        "grids": len(new),
+        "inserted": len(set(new) - set(old)),
+        "updated": changed,
+        "removed": len(removed),
+        "unchanged": len(set(new) & set(old)) - changed,
+    }
+
+
+def check_cover(conn: Connection, plan: Plan, tolerance: float = 1e-6) -> None:
+    """Refuse grids that do not cover their region (within ``tolerance`` of its area) or that
+    carry codes of another region."""
+    prefix = parse_region_code(plan.region).prefix
+    stray = [c for c in plan.grids.code if not str(c).startswith(prefix)]
+    if stray:
+        raise InvalidInput(f"grid codes {stray[:5]} do not lie under region {plan.region}")
+    _, boundary = _region(conn, plan.region)
+    union = shapely.union_all(plan.grids.geometry.values)
+    off = shapely.symmetric_difference(union, boundary).area / max(boundary.area, 1e-12)
+    if off > tolerance:
+        raise InvalidInput(f"the grids differ from region {plan.region} by {off:.4%} of its area")
+
+
+# -- merge ---------------------------------------------------------------------------------
+
+
+def merge_region(
+    conn: Connection, settings: Settings, region: str, base: str, reason: str | None = None
+) -> dict[str, Any]:
+    """Build the unified grid system of a region from its departments' newest layers."""
+    name, boundary = _region(conn, region)
+    prefix = parse_region_code(region).prefix
+    rows = sources.latest_grids(conn, prefix)
+    if not rows:
+        raise InvalidInput(f"region {region} ({name}) has no department layers: import some")
+    layers = gpd.GeoDataFrame(
+        {
+            "department": [r["department"] for r in rows],
+            "source_id": [r["source_code"] for r in rows],
+            "row_id": [r["id"] for r in rows],
+            "name": [r["name"] for r in rows],
+        },
+        geometry=shapely.from_wkb([bytes(r["wkb"]) for r in rows]),
+        crs=WGS84,
+    )
+    if base not in set(layers.department):
+        found = ", ".join(sorted(set(layers.department)))
+        raise InvalidInput(f"department {base!r} has no layer in {region} (layers: {found})")
+    crs = _metric(boundary)
+    options = MergeOptions(
+        sliver_area_m2=settings.grid.sliver_area_m2,
+        gap_area_m2=settings.grid.gap_area_m2,
+        snap_tolerance_m=settings.grid.snap_tolerance_m,
+    )
+    metric = layers.to_crs(crs)
+    outline = gpd.GeoSeries([boundary], crs=WGS84).to_crs(crs).iloc[0]
+    result = merge_sources(metric[["department", "source_id", "geometry"]], outline, base, options)
+    names = _merged_names(result.grids, layers)
+    plan = _coded(conn, region, result.grids, names)
+    written = apply_plan(conn, plan, "merge", reason or f"merge of {region} on {base}")
+    report = {**result.report, "written": written, "region": region, "base": base}
+    merge_id = _record_merge(conn, region, base, options, report)
+    _write_crosswalk(conn, merge_id, result.crosswalk, layers, plan)
+    audit.record(
+        conn,
+        "merge",
+        object_type="region",
+        object_id=region,
+        scope=region,
+        detail={"merge_id": merge_id, "base": base, **written},
+    )
+    return {"merge_id": merge_id, **report}
+
+
+def _merged_names(cells: gpd.GeoDataFrame, layers: gpd.GeoDataFrame) -> list[str]:
+    """A unified grid takes the name of the department grid it mainly came from."""
+    by_key = {
+        (d, s): n for d, s, n in zip(layers.department, layers.source_id, layers.name, strict=True)
+    }
+    return [
+        by_key.get((d, s)) or f"{d}{s}"
+        for d, s in zip(cells.source_department, cells.source_id, strict=True)
+    ]
+
+
+def _record_merge(
+    conn: Connection, region: str, base: str, options: MergeOptions, report: dict
+) -> int:
+    import json
+
+    return conn.execute(
+        text(
+            "INSERT INTO merges (region_code, base_department, options, report)"
+            " VALUES (:r, :b, CAST(:o AS jsonb), CAST(:rep AS jsonb)) RETURNING id"
+        ),
+        {
+            "r": region,
+            "b": base,
+            "o": json.dumps(options.__dict__),
+            "rep": json.dumps(report, ensure_ascii=False, default=float),
+        },
+    ).scalar_one()
+
+
+def _write_crosswalk(
+    conn: Connection, merge_id: int, crosswalk: pd.DataFrame, layers: gpd.GeoDataFrame, plan: Plan
+) -> None:
+    row_ids = {
+        (d, s): i
+        for d, s, i in zip(layers.department, layers.source_id, layers.row_id, strict=True)
+    }
+    codes = plan.grids.code.to_numpy()
+    rows = [
+        {
+            "m": merge_id,
+            "s": row_ids[(r.department, r.source_id)],
+            "d": r.department,
+            "sc": r.source_id,
+            "g": codes[int(r.unified_index)],
+            "a": float(r.shared_area_m2),
+            "ss": float(r.share_of_source),
+            "sg": float(r.share_of_unified),
+        }
+        for r in crosswalk.itertuples(index=False)
+    ]
+    if rows:
+        conn.execute(
+            text(
+                "INSERT INTO grid_crosswalk (merge_id, source_grid_id, department, source_code,"
+                " grid_code, shared_area_m2, share_of_source, share_of_grid)"
+                " VALUES (:m, :s, :d, :sc, :g, :a, :ss, :sg)"
+            ),
+            rows,
+        )
+
+
+def merges(conn: Connection, region: str | None) -> list[dict[str, Any]]:
+    """Merge runs (with their reports), newest first."""
+    where = "WHERE region_code = :r" if region else ""
+    rows = conn.execute(
+        text(
+            f"SELECT id, region_code, base_department, options, report, merged_at, merged_by"
+            f" FROM merges {where} ORDER BY id DESC LIMIT 50"
+        ),
+        {"r": region},
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def crosswalk_frame(conn: Connection, merge_id: int) -> pd.DataFrame:
+    rows = conn.execute(
+        text(
+            "SELECT department, source_code, grid_code, shared_area_m2, share_of_source,"
+            " share_of_grid FROM grid_crosswalk WHERE merge_id = :m ORDER BY department,"
+            " source_code, grid_code"
+        ),
+        {"m": merge_id},
+    )
+    return pd.DataFrame([dict(r._mapping) for r in rows])
+
+
+# -- division -------------------------------------------------------------------------------
+
+
+def propose_division(
+    conn: Connection,
+    settings: Settings,
+    region: str,
+    n: int,
+    points: gpd.GeoDataFrame,
+    weight: str | None = None,
+    options: DivideOptions | None = None,
+) -> Plan:
+    """Divide a region into ``n`` contiguous grids balanced by the points' weight (a proposal
+    to preview; nothing is written)."""
+    name, boundary = _region(conn, region)
+    crs = _metric(boundary)
+    outline = gpd.GeoSeries([boundary], crs=WGS84).to_crs(crs).iloc[0]
+    result = divide_region(outline, points.to_crs(crs), n, weight, options or DivideOptions())
+    names = [f"{name}网格" for _ in range(len(result.grids))]
+    plan = _coded(conn, region, result.grids, names)
+    plan.grids["load"] = result.grids["load"].to_numpy()
+    plan.grids["name"] = [f"{name}第{int(c[-3:])}网格" for c in plan.grids.code]
+    plan.report = result.report
+    return plan
