@@ -46,11 +46,24 @@ def _wkb(geometry: shapely.Geometry) -> bytes:
 
 # snapping distance used to node edited grids with their neighbours (degrees; ~0.1 mm)
 NODE_SNAP = 1e-9
+# a drawn shape's vertices within this of an old vertex are taken to be it (degrees; ~2 cm)
+RESHAPE_SNAP = 2e-7
 
 
 def _parent_of(code: str) -> str:
     """A grid's parent: its region (12 digits) or, for a micro-grid, its grid (15)."""
     return code[:15] if len(code) == 17 else code[:12]
+
+
+def _changed_area(before: dict[str, Any], after: dict[str, Any]) -> shapely.Geometry:
+    """Where an edit changed anything: what each grid lost or gained, new and removed grids."""
+    pieces = [
+        shapely.symmetric_difference(before[c], after[c])
+        if c in before and c in after
+        else (after.get(c) if c in after else before[c])
+        for c in {*before, *after}
+    ]
+    return shapely.union_all(pieces)
 
 
 def _micro_of(code: str) -> str | None:
@@ -94,10 +107,10 @@ class GridEditor:
         """Node the edited grids with their neighbours, then refuse an edit that leaves a gap,
         overlaps a neighbour or leaves the parent.
 
-        Cutting puts new vertices on edges a neighbour shares; ``coverage_clean`` (with a
-        snapping distance far below a centimetre) gives the neighbour the same vertices, so the
-        grid system stays an exact coverage. Returns every grid to write: the edited ones and
-        the neighbours that gained a vertex.
+        Cutting puts new vertices on edges a neighbour shares; snapping (far below a
+        centimetre) gives the neighbour the same vertices, so the grid system stays an exact
+        coverage. Returns every grid to write: the edited ones and the neighbours that gained a
+        vertex.
         """
         area = shapely.union_all(list(before.values()))
         micro_of = parent if len(parent) == 15 else None
@@ -122,14 +135,20 @@ class GridEditor:
         if check.problems:
             edges = shapely.geometry.mapping(check.invalid_edges) if check.invalid_edges else None
             raise EditRefused("; ".join(check.problems), check.problems, edges)
+        # only neighbours that touch what the edit changed are noded with it; one that gains
+        # no vertex is left as it was, so its version does not move
+        changed = _changed_area(before, after).buffer(NODE_SNAP * 10)
+        involved = [i for i, g in enumerate(near_shapes) if g.intersects(changed)]
+        old = np.array([near_shapes[i] for i in involved], dtype=object)
         noded = shapely.coverage_clean(
-            np.array([*after.values(), *near_shapes], dtype=object), snapping_distance=NODE_SNAP
+            np.concatenate([np.array(list(after.values()), dtype=object), old]),
+            snapping_distance=NODE_SNAP,
         )
-        touched = {
-            c: g
-            for c, old, g in zip(near_codes, near_shapes, noded[len(after) :], strict=True)
-            if not shapely.equals_exact(shapely.normalize(old), shapely.normalize(g), 0)
-        }
+        new = noded[len(after) :]
+        moved = (shapely.get_num_coordinates(old) != shapely.get_num_coordinates(new)) | (
+            shapely.hausdorff_distance(old, new) > NODE_SNAP
+        )
+        touched = {near_codes[i]: g for i, g, m in zip(involved, new, moved, strict=True) if m}
         return {**dict(zip(after, noded[: len(after)], strict=True)), **touched}
 
     def _write(
@@ -228,6 +247,7 @@ class GridEditor:
         )
         if name:
             grids.update_fields(self.conn, keep, {"name": name})
+            result.versions[keep] = grids.lock(self.conn, [keep])[keep]["version"]
         return result
 
     def reshape(
@@ -243,6 +263,8 @@ class GridEditor:
             shapely.intersection(shapely.boundary(a_old), b_old.buffer(1e-9))
         ) == 0 and not a_old.touches(b_old):
             raise InvalidInput(f"grids {code} and {neighbour} are not neighbours")
+        # clients send coordinates rounded (GeoJSON, 7 decimals): put them back on the old ones
+        geometry = shapely.snap(geometry, shapely.union(a_old, b_old), RESHAPE_SNAP)
         a, b = edit.reshape_pair(geometry, a_old, b_old, [code, neighbour])
         shapes = self._check(
             {code: a_old, neighbour: b_old}, {code: a, neighbour: b}, _parent_of(code)
@@ -382,12 +404,12 @@ class GridEditor:
         }
         result = self._write(EditResult("restore"), shapes, inserts, gone, [code, *today])
         for r in then:
-            if r["code"] in before:
-                grids.update_fields(
-                    self.conn,
-                    r["code"],
-                    {"name": r["name"], "kind": r["kind"], "purpose": r["purpose"]},
-                )
+            now = rows.get(r["code"])
+            fields = {k: r[k] for k in ("name", "kind", "purpose")}
+            if now is not None and any(now[k] != v for k, v in fields.items()):
+                grids.update_fields(self.conn, r["code"], fields)
+        final = grids.lock(self.conn, list(result.versions))
+        result.versions = {c: row["version"] for c, row in final.items()}
         return result
 
     # -- checks --------------------------------------------------------------------------------

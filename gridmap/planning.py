@@ -52,7 +52,7 @@ def _metric(geometry: shapely.Geometry) -> str:
 
 def _parents(conn: Connection, prefix: str, cells: gpd.GeoSeries, fallback: str) -> np.ndarray:
     """Each cell's parent: the deepest region under the prefix with a boundary (village, else
-    township) that holds most of it; ``fallback`` where none does."""
+    township) that holds the most of it; ``fallback`` (a township) where none does."""
     rows = conn.execute(
         text(
             "SELECT code, level, ST_AsBinary(boundary) AS wkb FROM regions"
@@ -71,9 +71,15 @@ def _parents(conn: Connection, prefix: str, cells: gpd.GeoSeries, fallback: str)
         cell_i, region_i = shapely.STRtree(shapes).query(cells.values, predicate="intersects")
         shared = shapely.area(shapely.intersection(cells.values[cell_i], shapes[region_i]))
         best = pd.DataFrame({"cell": cell_i, "region": region_i, "area": shared})
-        best = best.sort_values("area").drop_duplicates("cell", keep="last")
-        best = best[best.area > 0.5 * shapely.area(cells.values[best.cell.to_numpy()])]
+        best = best[best.area > 0].sort_values("area").drop_duplicates("cell", keep="last")
         parents[best.cell.to_numpy()] = [chosen[i].code for i in best.region]
+    if parse_region_code(fallback).level not in ("township", "village"):
+        lost = int((parents == fallback).sum())
+        if lost:
+            raise InvalidInput(
+                f"{lost} grids lie in no township or village of {fallback} with a boundary:"
+                " import the township boundaries first (gridmap import regions)"
+            )
     return parents
 
 

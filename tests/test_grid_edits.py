@@ -192,3 +192,10 @@ def test_history_answers_where_a_point_was_and_restore(conn: Connection, editor)
     assert np.isclose(
         _shape(conn, a).area + grid_b.area, shapely.union(_shape(conn, a), grid_b).area
     )
+
+
+def test_an_edit_inside_one_grid_leaves_its_neighbours_alone(conn: Connection, editor) -> None:
+    a, _ = _neighbours(conn)
+    inner = _shape(conn, a).representative_point().buffer(0.0005)
+    result = editor.draw(inner, "小区")
+    assert result.changed == [a] and len(result.created) == 1

@@ -1,4 +1,5 @@
-"""The web pages: the public map ``/``, the staff map ``/map``, and their configuration."""
+"""The web pages: the public map ``/``, the staff map ``/map``, the planner's workbench
+``/planner``, and their configuration."""
 
 from __future__ import annotations
 
@@ -25,9 +26,8 @@ def index() -> FileResponse:
     return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
 
 
-@router.get("/map", include_in_schema=False)
-def staff_map(request: Request, settings: SettingsDep) -> Response:
-    """The staff map behind login (a signed-in cookie); others are sent to /login."""
+def _staff_page(request: Request, settings: Settings, path: str, page: str) -> Response:
+    """A staff page behind login (a signed-in cookie); others are sent to /login."""
     token = request.cookies.get(settings.auth.cookie_name)
     try:
         if not token:
@@ -35,8 +35,20 @@ def staff_map(request: Request, settings: SettingsDep) -> Response:
         with request.app.state.engine.begin() as conn:
             accounts.authenticate(conn, settings, token)
     except Unauthorized:
-        return RedirectResponse("/login?next=/map", status_code=303)
-    return FileResponse(STATIC_DIR / "map.html", media_type="text/html")
+        return RedirectResponse(f"/login?next={path}", status_code=303)
+    return FileResponse(STATIC_DIR / page, media_type="text/html")
+
+
+@router.get("/map", include_in_schema=False)
+def staff_map(request: Request, settings: SettingsDep) -> Response:
+    """The staff map behind login (a signed-in cookie); others are sent to /login."""
+    return _staff_page(request, settings, "/map", "map.html")
+
+
+@router.get("/planner", include_in_schema=False)
+def planner(request: Request, settings: SettingsDep) -> Response:
+    """The planner's workbench (规划): edit grids, import department layers, merge reports."""
+    return _staff_page(request, settings, "/planner", "planner.html")
 
 
 def _map_config(conn: Connection, settings: Settings, public: bool) -> dict:

@@ -50,10 +50,7 @@ def start_merge(
 @router.get("/api/v1/merges")
 def list_merges(ctx: GridsRead, region: RegionParam = None) -> dict:
     """Merge runs with their reports, newest first."""
-    runs = planning.merges(ctx.conn, region)
-    if region and not runs:
-        raise NotFound(f"region {region} has not been merged yet")
-    return {"merges": runs}
+    return {"merges": planning.merges(ctx.conn, region)}
 
 
 @router.get("/api/v1/merges/{merge_id}/crosswalk.csv", response_class=StreamingResponse)

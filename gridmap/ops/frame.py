@@ -39,4 +39,3 @@ class LocalFrame:
 
     def length_m(self, geometry: shapely.Geometry) -> float:
         return float(shapely.length(self.to_local([geometry])[0]))
-

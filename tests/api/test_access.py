@@ -20,6 +20,7 @@ PATH_VALUES = {
     "x": "845",
     "y": "427",
     "job_id": "00000000-0000-0000-0000-000000000000",
+    "merge_id": "1",
     "kind": "csv",
 }
 REGION_CODE_PATHS = {"/api/v1/regions/{code}"}

@@ -139,7 +139,7 @@ def test_planner_splits_a_grid_along_a_drawn_line(live_server: str, browser: Bro
     page.locator(f"#selection li:has-text('{new}')").wait_for(timeout=5_000)
     assert page.locator("#selection li").count() == 2
     assert _count(page, live_server) == before + 1
-    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(400)  # the new tiles fade in
     page.screenshot(path="/tmp/planner.png")
 
     hosts = {urlparse(u).hostname for u in seen["requests"] if not u.startswith(("data:", "blob:"))}
