@@ -29,9 +29,12 @@ def load_city(conn: Connection, grid_count: int = 10_000, seed: int = 7) -> int:
     outline = shapely.buffer(shapely.Point(117.95, 28.45), 0.7, quad_segs=32)
     outline = shapely.affinity.scale(outline, 1.0, 0.9)
     townships = demo.generated_townships(outline, city_townships(conn), rng)
+    city = shapely.coverage_union_all(townships.geometry.values)
+    codes = [*townships.code, CITY_PREFIX + "00000000"]
+    shapes = [*townships.geometry.values, city]
     regions.attach_boundaries(
         conn,
-        zip(townships.code, shapely.to_wkb(townships.geometry.values), strict=True),
+        zip(codes, shapely.to_wkb(shapes), strict=True),
         source="benchmark: generated",
         generated=True,
     )

@@ -17,8 +17,9 @@ from sqlalchemy import Connection, text
 from gridmap.codes import parse_region_code
 from gridmap.errors import InvalidInput, NotFound
 from gridmap.layers import audit, grids, sources
+from gridmap.layers._sql import copy_rows, staging_table
 from gridmap.ops.balance import DivideOptions, divide_region
-from gridmap.ops.merge import MergeOptions, assign_codes, merge_sources
+from gridmap.ops.merge import MergeOptions, MergeResult, assign_codes, merge_sources
 from gridmap.settings import Settings
 
 WGS84 = "EPSG:4326"
@@ -98,9 +99,16 @@ class Plan:
     report: dict[str, Any]
 
 
-def _coded(conn: Connection, region: str, cells: gpd.GeoDataFrame, names: list[str]) -> Plan:
+def _coded(
+    conn: Connection,
+    region: str,
+    cells: gpd.GeoDataFrame,
+    names: list[str],
+    parents: np.ndarray | None = None,
+) -> Plan:
     prefix = parse_region_code(region).prefix
-    parents = _parents(conn, prefix, cells.geometry, region)
+    if parents is None:
+        parents = _parents(conn, prefix, cells.geometry, region)
     previous = _current(conn, prefix, cells.crs)
     codes = assign_codes(cells, parents, previous if len(previous) else None)
     frame = gpd.GeoDataFrame(
@@ -112,36 +120,59 @@ def _coded(conn: Connection, region: str, cells: gpd.GeoDataFrame, names: list[s
 
 
 def apply_plan(conn: Connection, plan: Plan, operation: str, reason: str | None) -> dict[str, int]:
-    """Write a plan over the region's grids: unchanged grids stay as they are, changed ones are
-    updated, new ones inserted and vanished ones removed (history and audit by trigger)."""
+    """Write a plan over the region's grids, set-based: unchanged grids stay as they are, changed
+    ones are updated, new ones inserted and vanished ones removed (history and audit by
+    trigger, one statement each)."""
     prefix = parse_region_code(plan.region).prefix
-    now = _current(conn, prefix, WGS84)
-    old = dict(zip(now.code, now.geometry, strict=True)) if len(now) else {}
-    new = dict(zip(plan.grids.code, plan.grids.geometry, strict=True))
-    grids.lock(conn, list(old))  # nobody edits them while the plan is written
-    micro = [c for c in old if c not in new and grids.micro_count(conn, c)]
-    if micro:
-        raise InvalidInput(f"grids {micro[:5]} have micro-grids: remove those before re-planning")
-    grids.mark_change(conn, operation, reason, sorted(old))
-    removed = [c for c in old if c not in new]
-    grids.delete_grids(conn, removed)
-    changed = 0
-    for code, name, region_code, geometry in zip(
-        plan.grids.code, plan.grids.name, plan.grids.region_code, plan.grids.geometry, strict=True
-    ):
-        multi = shapely.multipolygons(shapely.get_parts(geometry))
-        wkb = shapely.to_wkb(multi)
-        if code not in old:
-            grids.insert_grid(conn, code, region_code, name, wkb)
-        elif not shapely.equals_exact(shapely.normalize(old[code]), shapely.normalize(multi), 1e-9):
-            grids.update_boundary(conn, code, wkb)
-            changed += 1
+    region_grids = "length(code) = 15 AND code >= :p AND code < :p || ':'"
+    staging_table(conn, "plan_in", "code text, region_code text, name text, wkb bytea")
+    parts, owner = shapely.get_parts(plan.grids.geometry.values, return_index=True)
+    multis = shapely.multipolygons(parts, indices=owner)
+    rows = zip(
+        plan.grids.code,
+        plan.grids.region_code,
+        plan.grids.name,
+        shapely.to_wkb(multis),
+        strict=True,
+    )
+    copy_rows(conn, "plan_in", ["code", "region_code", "name", "wkb"], rows)
+    kept_micro = conn.execute(
+        text(
+            "SELECT count(*) FROM grids m WHERE length(m.code) = 17 AND m.code >= :p"
+            " AND m.code < :p || ':' AND m.parent_grid_code NOT IN (SELECT code FROM plan_in)"
+        ),
+        {"p": prefix},
+    ).scalar_one()
+    if kept_micro:
+        raise InvalidInput(
+            f"{kept_micro} micro-grids lie under grids the plan removes: remove or move them first"
+        )
+    grids.mark_change(conn, operation, reason, [])
+    removed = conn.execute(
+        text(f"DELETE FROM grids WHERE {region_grids} AND code NOT IN (SELECT code FROM plan_in)"),
+        {"p": prefix},
+    ).rowcount
+    updated = conn.execute(
+        text(
+            "UPDATE grids g SET boundary = ST_GeomFromWKB(p.wkb, 4326) FROM plan_in p"
+            " WHERE g.code = p.code AND NOT ST_OrderingEquals(ST_Normalize(g.boundary),"
+            " ST_Normalize(ST_GeomFromWKB(p.wkb, 4326)))"
+        )
+    ).rowcount
+    inserted = conn.execute(
+        text(
+            "INSERT INTO grids (code, region_code, name, boundary)"
+            " SELECT p.code, p.region_code, p.name, ST_GeomFromWKB(p.wkb, 4326) FROM plan_in p"
+            " WHERE NOT EXISTS (SELECT 1 FROM grids g WHERE g.code = p.code)"
+        )
+    ).rowcount
+    total = len(plan.grids)
     return {
-        "grids": len(new),
-        "inserted": len(set(new) - set(old)),
-        "updated": changed,
-        "removed": len(removed),
-        "unchanged": len(set(new) & set(old)) - changed,
+        "grids": total,
+        "inserted": inserted,
+        "updated": updated,
+        "removed": removed,
+        "unchanged": total - inserted - updated,
     }
 
 
@@ -191,10 +222,9 @@ def merge_region(
         snap_tolerance_m=settings.grid.snap_tolerance_m,
     )
     metric = layers.to_crs(crs)
-    outline = gpd.GeoSeries([boundary], crs=WGS84).to_crs(crs).iloc[0]
-    result = merge_sources(metric[["department", "source_id", "geometry"]], outline, base, options)
+    result, parents = _merge_by_parent(conn, region, boundary, metric, base, options)
     names = _merged_names(result.grids, layers)
-    plan = _coded(conn, region, result.grids, names)
+    plan = _coded(conn, region, result.grids, names, parents)
     written = apply_plan(conn, plan, "merge", reason or f"merge of {region} on {base}")
     report = {**result.report, "written": written, "region": region, "base": base}
     merge_id = _record_merge(conn, region, base, options, report)
@@ -208,6 +238,125 @@ def merge_region(
         detail={"merge_id": merge_id, "base": base, **written},
     )
     return {"merge_id": merge_id, **report}
+
+
+def _child_regions(conn: Connection, region: str, crs: str, snap: float) -> gpd.GeoDataFrame:
+    """The regions a merged grid must nest in: the villages under ``region`` with boundaries,
+    else its townships; the region itself when it is the deepest with a boundary."""
+    prefix = parse_region_code(region).prefix
+    for level in ("village", "township"):
+        rows = conn.execute(
+            text(
+                "SELECT code, ST_AsBinary(boundary) AS wkb FROM regions WHERE level = :l"
+                " AND code >= :p AND code < :p || ':' AND boundary IS NOT NULL ORDER BY code"
+            ),
+            {"l": level, "p": prefix},
+        ).all()
+        rows = [r for r in rows if r.code != region]
+        if rows:
+            shapes = shapely.from_wkb([bytes(r.wkb) for r in rows])
+            children = gpd.GeoDataFrame(
+                {"code": [r.code for r in rows]}, geometry=shapes, crs=WGS84
+            ).to_crs(crs)
+            # official boundaries overlap and leave slivers; grids nest in a clean coverage
+            cleaned = shapely.coverage_clean(
+                children.geometry.values, snapping_distance=snap, gap_width=snap
+            )
+            return children.set_geometry(cleaned)
+    if parse_region_code(region).level not in ("township", "village"):
+        raise InvalidInput(
+            f"region {region} has no township or village boundaries to nest "
+            "grids in: import them first (gridmap import regions)"
+        )
+    _, boundary = _region(conn, region)
+    return gpd.GeoDataFrame({"code": [region]}, geometry=[boundary], crs=WGS84).to_crs(crs)
+
+
+def _merge_by_parent(
+    conn: Connection,
+    region: str,
+    boundary: shapely.Geometry,
+    layers: gpd.GeoDataFrame,
+    base: str,
+    options: MergeOptions,
+) -> tuple[MergeResult, np.ndarray]:
+    """Merge inside each child region, so every unified grid nests in one (a grid never
+    straddles a township line); returns the combined result and each grid's parent code."""
+    children = _child_regions(conn, region, layers.crs, options.snap_tolerance_m)
+    tree = shapely.STRtree(layers.geometry.values)
+    parts, crosswalks, reports, parents = [], [], [], []
+    for code, outline in zip(children.code, children.geometry, strict=True):
+        subset = layers.iloc[tree.query(outline, predicate="intersects")]
+        subset = subset[["department", "source_id", "geometry"]]
+        if subset.empty:
+            subset = gpd.GeoDataFrame(
+                {"department": [base], "source_id": [f"{code}-uncovered"]},
+                geometry=[outline],
+                crs=layers.crs,
+            )
+        chosen = base if base in set(subset.department) else sorted(set(subset.department))[0]
+        result = merge_sources(subset.reset_index(drop=True), outline, chosen, options)
+        offset = sum(len(p) for p in parts)
+        crosswalk = result.crosswalk.copy()
+        crosswalk["unified_index"] += offset
+        parts.append(result.grids)
+        crosswalks.append(crosswalk)
+        reports.append(result.report)
+        parents.extend([code] * len(result.grids))
+    cells = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=layers.crs)
+    # each region was merged alone: node the cells along the region lines with each other
+    cells["geometry"] = shapely.coverage_clean(
+        cells.geometry.values, snapping_distance=options.snap_tolerance_m / 100
+    )
+    crosswalk = pd.concat(crosswalks, ignore_index=True)
+    crosswalk = crosswalk[crosswalk.source_id.isin(set(layers.source_id))]
+    report = _combine(reports)
+    report["parents"] = len(children)
+    # what counts the layers as wholes, not once per region they reach, is measured again
+    report["grids_in"] = layers.groupby("department").size().astype(int).to_dict()
+    best = crosswalk.groupby(["department", "source_id"]).share_of_source.max()
+    report["unmatched"] = [
+        {"department": d, "source_id": s, "best_share": float(v)}
+        for (d, s), v in best.items()
+        if v < 0.5
+    ]
+    outline = gpd.GeoSeries([boundary], crs=WGS84).to_crs(layers.crs).iloc[0]
+    report["coverage_by_department"] = {
+        d: float(
+            shapely.intersection(shapely.union_all(g.geometry.values), outline).area / outline.area
+        )
+        for d, g in layers.groupby("department")
+    }
+    union = shapely.union_all(cells.geometry.values)
+    report["union_difference_m2"] = float(shapely.symmetric_difference(union, outline).area)
+    report["valid"] = bool(
+        report["valid"]
+        and shapely.coverage_is_valid(
+            cells.geometry.values, gap_width=options.snap_tolerance_m / 100
+        )
+    )
+    return MergeResult(cells, crosswalk, report, None), np.array(parents, dtype=object)
+
+
+def _combine(reports: list[dict]) -> dict:
+    """One report from the per-region ones: numbers add up, lists join, validity is all()."""
+    if not reports:
+        return {}
+    combined: dict = {}
+    for key in reports[0]:
+        values = [r[key] for r in reports if key in r]
+        first = values[0]
+        if isinstance(first, bool):
+            combined[key] = all(values)
+        elif isinstance(first, int | float):
+            combined[key] = sum(values)
+        elif isinstance(first, dict):
+            combined[key] = _combine(values)
+        elif isinstance(first, list):
+            combined[key] = [item for v in values for item in v]
+        else:
+            combined[key] = first
+    return combined
 
 
 def _merged_names(cells: gpd.GeoDataFrame, layers: gpd.GeoDataFrame) -> list[str]:
