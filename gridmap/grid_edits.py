@@ -19,6 +19,8 @@ from gridmap.codes import CodeError, parse_grid_code
 from gridmap.errors import Conflict, EditRefused, Forbidden, InvalidInput, NotFound
 from gridmap.layers import grids
 from gridmap.ops import edit
+from gridmap.ops.frame import LocalFrame
+from gridmap.ops.partition import reading_order, voronoi_partition
 from gridmap.settings import Settings
 
 
@@ -411,6 +413,41 @@ class GridEditor:
         final = grids.lock(self.conn, list(result.versions))
         result.versions = {c: row["version"] for c, row in final.items()}
         return result
+
+    def subdivide(self, code: str, count: int, seed: int = 0) -> EditResult:
+        """Cut a grid into ``count`` micro-grids (微网格: neighbouring buildings or courtyards),
+        coded the grid's 15 digits + 01, 02 … in reading order. A grid that has micro-grids
+        already is edited through them instead."""
+        if len(code) != 15:
+            raise InvalidInput(f"{code} is not a grid: micro-grids go under a 15-digit grid")
+        if not 2 <= count <= 99:
+            raise InvalidInput(f"a grid holds 2 to 99 micro-grids, not {count}", field="count")
+        row = self._load([code], None)[code]
+        if grids.micro_count(self.conn, code):
+            raise Conflict(f"grid {code} has micro-grids already: edit those")
+        grid = _geometry(row)
+        frame = LocalFrame.around(grid)
+        cells = voronoi_partition(frame.to_local([grid])[0], count, np.random.default_rng(seed))
+        centroids = shapely.centroid(cells)
+        band = float(np.sqrt(shapely.area(frame.to_local([grid])[0]) / len(cells)))
+        cells = frame.to_lonlat(
+            cells[reading_order(shapely.get_x(centroids), shapely.get_y(centroids), band)]
+        )
+        cells = shapely.coverage_clean(cells, snapping_distance=NODE_SNAP)
+        inserts = {
+            f"{code}{i:02d}": {
+                "region_code": row["region_code"],
+                "name": f"{row['name']}-{i}",
+                "kind": row["kind"],
+                "purpose": row["purpose"],
+            }
+            for i in range(1, len(cells) + 1)
+        }
+        covered = edit.area_m2(shapely.symmetric_difference(shapely.union_all(cells), grid))
+        if covered > max(self.tolerance_m2, edit.length_m(grid.boundary) * self.tolerance_width_m):
+            raise EditRefused("the micro-grids would not cover the grid", [f"{covered:.0f} m² off"])
+        shapes = dict(zip(inserts, cells, strict=True))
+        return self._write(EditResult("subdivide"), shapes, inserts, [], [code])
 
     # -- checks --------------------------------------------------------------------------------
 

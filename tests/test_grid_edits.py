@@ -199,3 +199,37 @@ def test_an_edit_inside_one_grid_leaves_its_neighbours_alone(conn: Connection, e
     inner = _shape(conn, a).representative_point().buffer(0.0005)
     result = editor.draw(inner, "小区")
     assert result.changed == [a] and len(result.created) == 1
+
+
+def test_micro_grids_follow_the_same_rules_within_their_grid(conn: Connection, editor) -> None:
+    a, _ = _neighbours(conn)
+    grid = _shape(conn, a)
+    made = editor.subdivide(a, 4)
+    assert made.created == [f"{a}{i:02d}" for i in range(1, 5)]
+    micro = shapely.from_wkb(
+        [
+            bytes(w)
+            for w in conn.execute(
+                text(
+                    "SELECT ST_AsBinary(boundary) FROM grids"
+                    " WHERE parent_grid_code = :a ORDER BY code"
+                ),
+                {"a": a},
+            ).scalars()
+        ]
+    )
+    assert shapely.coverage_is_valid(micro)
+    assert area_m2(shapely.symmetric_difference(shapely.union_all(micro), grid)) < 1
+    merged = (
+        editor.merge([f"{a}01", f"{a}02"], None)
+        if shapely.intersects(micro[0], micro[1])
+        else editor.merge([f"{a}01", f"{a}03"], None)
+    )
+    assert merged.removed and all(len(c) == 17 for c in merged.changed)
+    # a micro-grid drawn over its grid's edge is clipped to the grid
+    spill = grid.boundary.interpolate(0.5, normalized=True).buffer(0.002)
+    drawn = editor.draw(spill, "楼栋", parent=a)
+    new = _shape(conn, drawn.created[0])
+    assert len(drawn.created[0]) == 17 and area_m2(shapely.difference(new, grid)) < 1
+    with pytest.raises(Conflict, match="has micro-grids already"):
+        editor.subdivide(a, 3)

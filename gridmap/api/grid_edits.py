@@ -195,6 +195,19 @@ def restore(ctx: GridsWrite, settings: SettingsDep, code: GridCodePath, body: Re
     return editor.restore(code, body.version).as_dict()
 
 
+class SubdivideBody(Reason):
+    count: int = Field(ge=2, le=99, description="how many micro-grids")
+
+
+@router.post("/{code}/micro", status_code=201)
+def subdivide(
+    ctx: GridsWrite, settings: SettingsDep, code: GridCodePath, body: SubdivideBody
+) -> dict:
+    """Cut a grid into micro-grids (微网格); they are edited like grids, within their grid."""
+    editor = GridEditor(ctx.conn, settings, body.reason)
+    return editor.subdivide(code, body.count).as_dict()
+
+
 @router.get("/{code}/history")
 def history(ctx: GridsRead, code: GridCodePath) -> dict:
     """Every version of a grid: valid from/to, who, why, and which grids it came from."""
