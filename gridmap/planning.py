@@ -5,6 +5,8 @@ module loads its inputs, writes its results and keeps codes stable.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +25,15 @@ from gridmap.ops.merge import MergeOptions, MergeResult, assign_codes, merge_sou
 from gridmap.settings import Settings
 
 WGS84 = "EPSG:4326"
+
+
+@contextlib.contextmanager
+def _input_errors() -> Iterator[None]:
+    """The geometry operations refuse bad input with ValueError: say it as the caller's error."""
+    try:
+        yield
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None
 
 
 def _region(conn: Connection, code: str) -> tuple[str, shapely.Geometry]:
@@ -110,7 +121,8 @@ def _coded(
     if parents is None:
         parents = _parents(conn, prefix, cells.geometry, region)
     previous = _current(conn, prefix, cells.crs)
-    codes = assign_codes(cells, parents, previous if len(previous) else None)
+    with _input_errors():
+        codes = assign_codes(cells, parents, previous if len(previous) else None)
     frame = gpd.GeoDataFrame(
         {"code": codes, "region_code": parents, "name": names},
         geometry=cells.geometry.values,
@@ -222,7 +234,8 @@ def merge_region(
         snap_tolerance_m=settings.grid.snap_tolerance_m,
     )
     metric = layers.to_crs(crs)
-    result, parents = _merge_by_parent(conn, region, boundary, metric, base, options)
+    with _input_errors():
+        result, parents = _merge_by_parent(conn, region, boundary, metric, base, options)
     names = _merged_names(result.grids, layers)
     plan = _coded(conn, region, result.grids, names, parents)
     written = apply_plan(conn, plan, "merge", reason or f"merge of {region} on {base}")
@@ -463,7 +476,8 @@ def propose_division(
     name, boundary = _region(conn, region)
     crs = _metric(boundary)
     outline = gpd.GeoSeries([boundary], crs=WGS84).to_crs(crs).iloc[0]
-    result = divide_region(outline, points.to_crs(crs), n, weight, options or DivideOptions())
+    with _input_errors():
+        result = divide_region(outline, points.to_crs(crs), n, weight, options or DivideOptions())
     names = [f"{name}网格" for _ in range(len(result.grids))]
     plan = _coded(conn, region, result.grids, names)
     plan.grids["load"] = result.grids["load"].to_numpy()

@@ -192,6 +192,22 @@ def export_format(path: Path) -> str:
     )
 
 
+SHAPEFILE_NAMES = {"region_code": "region", "parent_grid_code": "parent"}
+
+
+def _short_names(columns) -> dict[str, str]:
+    """Field names a Shapefile keeps (10 characters), unique, the known ones readable."""
+    names: dict[str, str] = {}
+    for column in columns:
+        if column == "geometry" or len(column) <= 10:
+            continue
+        short = SHAPEFILE_NAMES.get(column, column[:10])
+        while short in names.values() or short in columns:
+            short = short[:8] + f"{len(names):02d}"
+        names[column] = short
+    return names
+
+
 def write_vector(frame: gpd.GeoDataFrame, path: Path, encoding: str = "UTF-8") -> Path:
     """Write a layer as GeoPackage, GeoJSON, zipped Shapefile (with a .cpg naming its encoding,
     so Chinese names survive; ``encoding`` UTF-8 or GBK) or CSV (geometry as WKT), by suffix."""
@@ -209,6 +225,7 @@ def write_vector(frame: gpd.GeoDataFrame, path: Path, encoding: str = "UTF-8") -
         frame.to_file(path, driver=driver, engine="pyogrio")
         return path
     stem = path.name[: -len(".shp.zip")]
+    frame = frame.rename(columns=_short_names(frame.columns))  # dBase allows 10 characters
     with tempfile.TemporaryDirectory() as folder:
         shp = Path(folder) / f"{stem}.shp"
         frame.to_file(shp, driver=driver, engine="pyogrio", encoding=encoding)

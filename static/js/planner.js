@@ -29,7 +29,14 @@
     layersControl: null,
     departments: {},      // department -> {layer, source}
     mode: null,           // "split" | "draw" | "reshape" while Geoman is drawing or editing
-    busy: false
+    busy: false,
+    divide: {             // the division tool: a previewed proposal, until accepted or discarded
+      layer: null,        // the proposal drawn as L.geoJSON (dashed)
+      proposal: null,     // its FeatureCollection, sent back as is on accept
+      region: null,       // the region it divides
+      ticket: 0,          // bumped to forget a job still being polled
+      busy: false
+    }
   };
 
   // -- helpers -----------------------------------------------------------------------------
@@ -590,6 +597,244 @@
     });
   }
 
+  // -- divide (网格划分) -----------------------------------------------------------------------
+
+  var DIVIDE_STYLE = { color: "#7048e8", weight: 2.5, opacity: 0.95, dashArray: "8 6",
+                       fillColor: "#9775fa", fillOpacity: 0.08 };
+
+  function isTownship(code) { return /^\d{6}(?!000)\d{3}000$/.test(code || ""); }
+
+  /* An error body's detail as text (FastAPI's 422 detail is a list of {loc, msg}). */
+  function detailText(response) {
+    var d = (response.data || {}).detail;
+    if (Array.isArray(d)) {
+      return d.map(function (e) {
+        var loc = (e.loc || []).filter(function (p) { return p !== "body"; }).join(".");
+        return (loc ? loc + ": " : "") + (e.msg || JSON.stringify(e));
+      }).join("; ");
+    }
+    return d == null ? "HTTP " + response.status : String(d);
+  }
+
+  function divideSay(html, kind) {
+    var box = $("divide-result");
+    box.className = "result " + (kind || "");
+    box.innerHTML = html;
+  }
+
+  function divideButtons() {
+    var d = state.divide;
+    $("btn-divide-preview").disabled = d.busy;
+    $("divide-actions").hidden = !d.proposal;
+    $("btn-divide-accept").disabled = d.busy || !d.proposal;
+    $("btn-divide-discard").disabled = d.busy;
+  }
+
+  function removeProposal() {
+    var d = state.divide;
+    d.ticket += 1; // a job still polled is forgotten
+    if (d.layer) state.map.removeLayer(d.layer);
+    d.layer = null;
+    d.proposal = null;
+    d.region = null;
+  }
+
+  function divideRefused(response, what) {
+    if (response.status === 403) {
+      divideSay("<p>您的角色不能" + what[0] + " · your role may not " + what[1] + ".</p><p class=\"hint\">" +
+        escapeHtml(detailText(response)) + "</p>", "error");
+    } else {
+      divideSay("<p>" + escapeHtml(detailText(response)) + "</p>", "error");
+    }
+  }
+
+  function formatLoad(value) {
+    var n = Number(value);
+    if (!isFinite(n)) return escapeHtml(value);
+    return Math.abs(n) >= 100 || n === Math.round(n) ? String(Math.round(n)) : n.toFixed(1);
+  }
+
+  function readPoints(file) {
+    return new Promise(function (resolve, reject) {
+      var reader = new FileReader();
+      reader.onload = function () {
+        var data;
+        try { data = JSON.parse(reader.result); } catch (e) {
+          reject(new Error("不是 JSON · not JSON: " + e.message));
+          return;
+        }
+        if (!data || data.type !== "FeatureCollection" || !Array.isArray(data.features)) {
+          reject(new Error("需要 GeoJSON FeatureCollection · a GeoJSON FeatureCollection is needed"));
+          return;
+        }
+        resolve(data);
+      };
+      reader.onerror = function () { reject(new Error("无法读取文件 cannot read the file")); };
+      reader.readAsText(file);
+    });
+  }
+
+  function previewDivision(event) {
+    event.preventDefault();
+    if (state.divide.busy) return;
+    var region = $("d-region").value.trim();
+    var grids = Number($("d-grids").value);
+    var file = $("d-points").files[0];
+    var weight = $("d-weight").value.trim();
+    var block = $("d-block").value.trim() === "" ? 300 : Number($("d-block").value);
+    var problem = !/^\d{12}$/.test(region) ? "区划编码应为 12 位数字 · the region code has 12 digits" :
+      !(grids >= 1 && grids <= 999 && grids === Math.floor(grids)) ? "网格数应为 1–999 · the number of grids is 1 to 999" :
+      !file ? "请选择权重点文件 · choose the file of weighted points" :
+      !(block > 0) ? "街块大小应大于 0 · the block size must be above 0" : null;
+    if (problem) {
+      divideSay("<p>" + escapeHtml(problem) + "</p>", "error");
+      return;
+    }
+    removeProposal();
+    var d = state.divide, ticket = d.ticket;
+    d.busy = true;
+    divideButtons();
+    divideSay('<p class="hint">读取文件 reading the file…</p>');
+    readPoints(file).then(function (points) {
+      if (ticket !== d.ticket) return;
+      divideSay('<p class="hint">提交中 submitting ' + escapeHtml(points.features.length) + " 个点 points…</p>");
+      return api("POST", "/api/v1/divide/preview", {
+        region: region, grids: grids, points: points, weight: weight || null,
+        block_size_m: block, method: "azp"
+      }).then(function (response) {
+        if (ticket !== d.ticket) return;
+        if (!response.ok) {
+          d.busy = false;
+          divideButtons();
+          divideRefused(response, ["预览划分", "preview a division"]);
+          return;
+        }
+        pollDivision(response.data.status, region, ticket);
+      });
+    }).catch(function (err) {
+      if (ticket !== d.ticket) return;
+      d.busy = false;
+      divideButtons();
+      if (err && err.signedOut) return;
+      divideSay("<p>预览失败 the preview failed: " + escapeHtml(err && err.message ? err.message : err) + "</p>", "error");
+    });
+  }
+
+  function pollDivision(url, region, ticket) {
+    var d = state.divide;
+    api("GET", url).then(function (response) {
+      if (ticket !== d.ticket) return; // discarded, or previewed again
+      var job = response.data || {};
+      if (!response.ok) {
+        d.busy = false;
+        divideButtons();
+        divideSay("<p>无法读取任务 cannot read the job: " + escapeHtml(detailText(response)) + "</p>", "error");
+        return;
+      }
+      if (job.state === "done") {
+        d.busy = false;
+        showProposal(region, job.result || {});
+      } else if (job.state === "failed") {
+        d.busy = false;
+        divideButtons();
+        divideSay("<p>划分失败 the division failed: " + escapeHtml(job.message || "") + "</p>", "error");
+      } else {
+        divideSay('<p class="hint">' + (job.state === "queued" ? "排队中 queued" : "计算中 dividing") + "…</p>");
+        window.setTimeout(function () { pollDivision(url, region, ticket); }, 1000);
+      }
+    }).catch(function (err) {
+      if (ticket !== d.ticket) return;
+      d.busy = false;
+      divideButtons();
+      if (err && err.signedOut) return;
+      divideSay("<p>无法读取任务 cannot read the job: " + escapeHtml(err.message) + "</p>", "error");
+    });
+  }
+
+  function showProposal(region, result) {
+    var d = state.divide, proposal = result.proposal, r = result.report || {};
+    if (!proposal || !proposal.features || !proposal.features.length) {
+      divideButtons();
+      divideSay("<p>划分结果为空 the division proposed no grids.</p>", "error");
+      return;
+    }
+    d.proposal = proposal;
+    d.region = region;
+    d.layer = L.geoJSON(proposal, {
+      pmIgnore: true,
+      interactive: false,
+      className: "divide-proposal", // on each path: tests and the stylesheet find the proposal
+      style: DIVIDE_STYLE,
+      onEachFeature: function (feature, layer) {
+        var p = feature.properties || {};
+        layer.bindTooltip("负荷 load " + formatLoad(p.load), {
+          permanent: true, direction: "center", className: "divide-label"
+        });
+      }
+    });
+    d.layer.addTo(state.map);
+    var bounds = d.layer.getBounds();
+    if (bounds.isValid()) state.map.fitBounds(bounds, { padding: [24, 24] });
+    var cv = Number(r.cv);
+    var rows = [
+      ["区划 region", escapeHtml(region)],
+      ["网格数 grids (n)", escapeHtml(r.n != null ? r.n : proposal.features.length)],
+      ["负荷 load min / mean / max", formatLoad(r.min) + " / " + formatLoad(r.mean) + " / " + formatLoad(r.max)],
+      ["离散系数 cv", isFinite(cv) && r.cv != null ? (cv * 100).toFixed(1) + "%" : "—"]
+    ];
+    divideSay('<p class="ok-title">预览 Preview · 虚线为建议网格 the dashed outlines are the proposal</p>' +
+      '<table class="figures divide-report">' + rows.map(function (row) {
+        return "<tr><th>" + row[0] + "</th><td>" + row[1] + "</td></tr>";
+      }).join("") + "</table>", "");
+    divideButtons();
+  }
+
+  function acceptDivision() {
+    var d = state.divide;
+    if (!d.proposal || d.busy) return;
+    d.busy = true;
+    divideButtons();
+    var body = { region: d.region, proposal: d.proposal };
+    var r = reason();
+    if (r) body.reason = r;
+    var ticket = d.ticket;
+    api("POST", "/api/v1/divide/accept", body).then(function (response) {
+      if (ticket !== d.ticket) return;
+      d.busy = false;
+      if (!response.ok) {
+        divideButtons();
+        divideRefused(response, ["采用划分", "accept a division"]);
+        return;
+      }
+      var c = response.data || {};
+      removeProposal();
+      divideButtons();
+      refreshTiles();
+      clearProblems();
+      loadSelection(codes()).catch(sayError); // a selected grid may be gone, or changed
+      divideSay('<p class="ok-title">✓ 已采用 accepted</p><table class="figures divide-counts">' +
+        "<tr><th>网格 grids</th><td>" + escapeHtml(c.grids) + "</td></tr>" +
+        "<tr><th>新增 inserted</th><td>" + escapeHtml(c.inserted) + "</td></tr>" +
+        "<tr><th>更新 updated</th><td>" + escapeHtml(c.updated) + "</td></tr>" +
+        "<tr><th>移除 removed</th><td>" + escapeHtml(c.removed) + "</td></tr>" +
+        "<tr><th>未变 unchanged</th><td>" + escapeHtml(c.unchanged) + "</td></tr></table>", "ok");
+      $("divide-result").dataset.accepted = "true";
+    }).catch(function (err) {
+      if (ticket !== d.ticket) return;
+      d.busy = false;
+      divideButtons();
+      if (err && err.signedOut) return;
+      divideSay("<p>请求失败 the request failed: " + escapeHtml(err.message) + "</p>", "error");
+    });
+  }
+
+  function discardDivision() {
+    state.divide.busy = false;
+    removeProposal();
+    divideButtons();
+    divideSay('<p class="hint">已放弃 discarded</p>');
+  }
+
   // -- merge report --------------------------------------------------------------------------
 
   function figure(value) {
@@ -722,6 +967,9 @@
     var b = config.bounds;
     if (b) { map.fitBounds([[b[1], b[0]], [b[3], b[2]]]); } else { map.setView([35, 105], 4); }
     renderSelection();
+    var jurisdiction = config.user && config.user.jurisdiction;
+    if (isTownship(jurisdiction) && !$("d-region").value) $("d-region").value = jurisdiction;
+    divideButtons();
 
     loadSources().catch(sayError);
     loadMergeReport(config.user && config.user.jurisdiction);
@@ -770,6 +1018,9 @@
     $("btn-import").addEventListener("click", function () { $("import-dialog").showModal(); });
     $("import-cancel").addEventListener("click", function () { $("import-dialog").close(); });
     $("import-form").addEventListener("submit", importLayer);
+    $("divide-form").addEventListener("submit", previewDivision);
+    $("btn-divide-accept").addEventListener("click", acceptDivision);
+    $("btn-divide-discard").addEventListener("click", discardDivision);
     document.addEventListener("keydown", function (e) {
       if (e.key === "Escape" && state.mode) cancelMode();
     });
