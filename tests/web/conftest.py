@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -43,3 +43,15 @@ def browser() -> Iterator[Browser]:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def watch(page: Page) -> dict[str, list[str]]:
+    """Record a page's requests, script errors and CSP violations (for the offline checks)."""
+    seen: dict[str, list[str]] = {"requests": [], "errors": [], "csp": []}
+    page.on("request", lambda r: seen["requests"].append(r.url))
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    page.on(
+        "console",
+        lambda m: seen["csp"].append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    return seen

@@ -6,19 +6,9 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.conftest import PASSWORD
+from tests.web.conftest import watch
 
 pytestmark = pytest.mark.browser
-
-
-def _watch(page: Page) -> dict[str, list[str]]:
-    seen: dict[str, list[str]] = {"requests": [], "errors": [], "csp": []}
-    page.on("request", lambda r: seen["requests"].append(r.url))
-    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-    page.on(
-        "console",
-        lambda m: seen["csp"].append(m.text) if "Content Security Policy" in m.text else None,
-    )
-    return seen
 
 
 def _wait_drawn(page: Page) -> None:
@@ -37,7 +27,7 @@ def test_public_map_draws_grids_and_nothing_leaves_the_machine(
     live_server: str, browser: Browser
 ) -> None:
     page = browser.new_page(viewport={"width": 1200, "height": 800})
-    seen = _watch(page)
+    seen = watch(page)
     page.goto(live_server + "/")
     _wait_drawn(page)
 
@@ -69,7 +59,7 @@ def _sign_in(page: Page, base: str, username: str, password: str) -> None:
 def test_staff_sign_in_map_and_sign_out(live_server: str, browser: Browser) -> None:
     context = browser.new_context(viewport={"width": 1200, "height": 800})
     page = context.new_page()
-    seen = _watch(page)
+    seen = watch(page)
     _sign_in(page, live_server, "planner", PASSWORD)
     page.wait_for_url("**/map")
     _wait_drawn(page)

@@ -10,19 +10,9 @@ from shapely.geometry import LineString, shape
 from shapely.ops import split
 
 from tests.conftest import PASSWORD, TOWNSHIP_C
+from tests.web.conftest import watch
 
 pytestmark = pytest.mark.browser
-
-
-def _watch(page: Page) -> dict[str, list[str]]:
-    seen: dict[str, list[str]] = {"requests": [], "errors": [], "csp": []}
-    page.on("request", lambda r: seen["requests"].append(r.url))
-    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-    page.on(
-        "console",
-        lambda m: seen["csp"].append(m.text) if "Content Security Policy" in m.text else None,
-    )
-    return seen
 
 
 def _count(page: Page, base: str) -> int:
@@ -66,7 +56,7 @@ def _pixel(page: Page, lon: float, lat: float) -> tuple[float, float]:
 def test_planner_splits_a_grid_along_a_drawn_line(live_server: str, browser: Browser) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     page = context.new_page()
-    seen = _watch(page)
+    seen = watch(page)
     page.goto(live_server + "/planner")
     page.wait_for_url("**/login?next=/planner")
     page.fill("input[name=username]", "planner_c")

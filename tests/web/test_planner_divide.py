@@ -8,23 +8,13 @@ from urllib.parse import urlparse
 import numpy as np
 import pytest
 import shapely
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 from shapely.geometry import shape
 
 from tests.conftest import PASSWORD, TOWNSHIP_C
+from tests.web.conftest import watch
 
 pytestmark = pytest.mark.browser
-
-
-def _watch(page: Page) -> dict[str, list[str]]:
-    seen: dict[str, list[str]] = {"requests": [], "errors": [], "csp": []}
-    page.on("request", lambda r: seen["requests"].append(r.url))
-    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-    page.on(
-        "console",
-        lambda m: seen["csp"].append(m.text) if "Content Security Policy" in m.text else None,
-    )
-    return seen
 
 
 def _points_file(township: shapely.Geometry, path: Path, n: int = 500) -> Path:
@@ -56,7 +46,7 @@ def test_planner_previews_and_accepts_a_division(
 ) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     page = context.new_page()
-    seen = _watch(page)
+    seen = watch(page)
     page.goto(live_server + "/planner")
     page.wait_for_url("**/login?next=/planner")
     page.fill("input[name=username]", "planner_c")
@@ -137,7 +127,7 @@ def test_divide_refuses_bad_input_in_the_browser(
     """A file that is not GeoJSON is refused in the browser; a missing region code too."""
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     page = context.new_page()
-    seen = _watch(page)
+    seen = watch(page)
     page.goto(live_server + "/planner")
     page.wait_for_url("**/login?next=/planner")
     page.fill("input[name=username]", "planner_c")
