@@ -502,3 +502,26 @@ def is_valid_camera_id(code: object, region: str | None = None) -> bool:
 def is_valid_resident_id(value: object, today: date | None = None) -> bool:
     """Whether `parse_resident_id` accepts ``value`` (居民身份证号码)."""
     return _is_valid(parse_resident_id, value, today)
+
+
+_SHORT_REGION_LENGTHS = (2, 4, 6, 9)
+
+
+def expand_region_code(value: object) -> object:
+    """A region code as files give it, made 12 digits: GB/T 2260 county codes (6 digits),
+    township codes (9), province and city codes (2, 4), also as numbers, get their zeros.
+
+    Anything else is returned unchanged, for `parse_region_code` to judge.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        value = str(value)
+    elif isinstance(value, float) and value.is_integer():
+        value = str(int(value))
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit() and text.isascii() and len(text) in _SHORT_REGION_LENGTHS:
+            return text.ljust(12, "0")
+        return text
+    return value

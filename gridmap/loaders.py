@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection
 
-from gridmap.codes import CodeError, parse_region_code
+from gridmap.codes import CodeError, expand_region_code, parse_region_code
 from gridmap.errors import ImportRejected
 from gridmap.layers import audit, regions, sources
 from gridmap.layers._sql import Progress
@@ -80,7 +80,8 @@ def import_region_boundaries(
     if code_field not in frame.columns:
         fields = ", ".join(c for c in frame.columns if c != "geometry")
         raise ImportRejected(f"{path.name} has no field {code_field!r} (fields: {fields})")
-    codes = frame[code_field].astype("string").str.strip().fillna("")
+    # files give county codes as 361126 (GB/T 2260) or as numbers: make them 12 digits
+    codes = frame[code_field].map(expand_region_code).astype("string").str.strip().fillna("")
     reasons = pd.Series(_code_problems(codes), index=frame.index)
     duplicated = codes.duplicated(keep="first") & reasons.isna()
     reasons[duplicated] = "duplicate code: " + codes[duplicated] + " appears earlier in the file"

@@ -120,3 +120,23 @@ def test_missing_field_or_crs_changes_nothing(conn: Connection, tmp_path: Path) 
     with pytest.raises(InvalidInput, match="does not exist"):
         loaders.import_region_boundaries(conn, tmp_path / "none.geojson", "code")
     assert _boundary(conn, "361127000000") is None
+
+
+def test_datav_outline_with_a_six_digit_numeric_adcode(conn: Connection) -> None:
+    """The DataV county outline names its county by the GB/T 2260 code 361126, as a number."""
+    from tests.conftest import shared_data
+
+    path = shared_data("cn_yiyang_county_townships", "yiyang_county_datav_gcj02.geojson")
+    report = loaders.import_region_boundaries(conn, path, "adcode", crs="GCJ-02")
+    assert (report.read, report.written, report.rejected) == (1, 1, 0)
+    outline = _boundary(conn, "361126000000")
+    assert outline.area > 0.1  # the county, about 0.15 square degrees
+
+
+def test_short_codes_are_expanded() -> None:
+    from gridmap.codes import expand_region_code
+
+    assert expand_region_code(361126) == "361126000000"
+    assert expand_region_code("361126109") == "361126109000"
+    assert expand_region_code(36.0) == "360000000000"
+    assert expand_region_code("36112610900") == "36112610900"  # left for the validator
