@@ -18,6 +18,7 @@ from gridmap.api import (
     grid_edits,
     grids,
     health,
+    ogc,
     pages,
     planning,
     public,
@@ -32,6 +33,7 @@ from gridmap.settings import Settings, get_settings
 
 ROUTERS = (
     health,
+    ogc,
     docs,
     auth,
     public,

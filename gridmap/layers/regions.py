@@ -248,3 +248,28 @@ def tile(conn: Connection, z: int, x: int, y: int, limit: int, public: bool = Fa
 def generated_count(conn: Connection) -> int:
     """How many regions carry a generated (not real) boundary."""
     return conn.execute(text("SELECT count(*) FROM regions WHERE generated")).scalar_one()
+
+
+def list_features(
+    conn: Connection, bbox: tuple[float, float, float, float] | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Regions that have a boundary, as GeoJSON Features by code, and how many match."""
+    where, params = "boundary IS NOT NULL", {}
+    if bbox is not None:
+        where += " AND boundary && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)"
+        params = dict(zip(("minx", "miny", "maxx", "maxy"), bbox, strict=True))
+    rows = conn.execute(
+        text(
+            f"""
+            SELECT json_build_object('type', 'Feature', 'id', code,
+                     'geometry', ST_AsGeoJSON(boundary, 7)::json,
+                     'properties', json_build_object('code', code, 'name', name, 'level', level,
+                                                     'parent_code', parent_code,
+                                                     'generated', generated))
+              FROM regions WHERE {where} ORDER BY code LIMIT :limit OFFSET :offset
+            """
+        ),
+        {**params, "limit": limit, "offset": offset},
+    ).scalars()
+    total = conn.execute(text(f"SELECT count(*) FROM regions WHERE {where}"), params).scalar_one()
+    return list(rows), total

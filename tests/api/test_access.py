@@ -21,6 +21,8 @@ PATH_VALUES = {
     "y": "427",
     "job_id": "00000000-0000-0000-0000-000000000000",
     "merge_id": "1",
+    "collection_id": "grids",
+    "feature_id": "361126109000001",
     "kind": "csv",
 }
 REGION_CODE_PATHS = {"/api/v1/regions/{code}"}
