@@ -75,26 +75,16 @@ def login(
         query = f"error={quote(str(error))}&next={quote(target)}"
         return RedirectResponse(f"/login?{query}", status_code=303)
     response = RedirectResponse(target, status_code=303)
-    secure = request.url.scheme == "https"
-    max_age = settings.auth.session_ttl_minutes * 60
-    response.set_cookie(
-        settings.auth.cookie_name,
-        signed_in.token.token,
-        max_age=max_age,
-        httponly=True,
-        samesite="lax",
-        secure=secure,
-        path="/",
-    )
+    cookie = {
+        "max_age": settings.auth.session_ttl_minutes * 60,
+        "samesite": "lax",
+        "secure": request.url.scheme == "https",
+        "path": "/",
+    }
+    response.set_cookie(settings.auth.cookie_name, signed_in.token.token, httponly=True, **cookie)
     # readable by the page's script, which echoes it in the X-CSRF-Token header
     response.set_cookie(
-        settings.auth.csrf_cookie_name,
-        signed_in.token.csrf,
-        max_age=max_age,
-        httponly=False,
-        samesite="lax",
-        secure=secure,
-        path="/",
+        settings.auth.csrf_cookie_name, signed_in.token.csrf, httponly=False, **cookie
     )
     return response
 

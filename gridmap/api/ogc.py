@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from gridmap.api.deps import BBoxDep, CurrentUser, GridsRead, PageDep, RegionsRead
-from gridmap.api.links import page_links
+from gridmap.api.links import geojson_page
 from gridmap.errors import NotFound
 from gridmap.layers import grids, regions
 
@@ -147,14 +147,7 @@ def items(
     features, total = _collection(collection_id).items(
         ctx.conn, bbox.as_tuple() if bbox else None, page.limit, page.offset
     )
-    body = {
-        "type": "FeatureCollection",
-        "numberMatched": total,
-        "numberReturned": len(features),
-        "links": page_links(request, page, len(features), total),
-        "features": features,
-    }
-    return JSONResponse(body, media_type=GEOJSON)
+    return geojson_page(request, page, features, total)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", response_class=JSONResponse)

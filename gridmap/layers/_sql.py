@@ -67,3 +67,38 @@ def extent(conn: Connection, table: str, column: str = "boundary") -> list[float
         )
     ).first()
     return None if row is None else [float(v) for v in row]
+
+
+def mvt(
+    conn: Connection,
+    layer: str,
+    source: str,
+    properties: str,
+    tile: tuple[int, int, int],
+    limit: int,
+    *,
+    where: str = "TRUE",
+    order: str = "",
+    with_: str = "",
+    params: dict[str, Any] | None = None,
+) -> bytes:
+    """One Mapbox vector tile of ``source`` (aliased ``g``, geometry ``g.boundary``, EPSG:4326),
+    in one statement: the tile envelope goes to the table's SRID so the GiST index serves, and
+    geometry is simplified to one unit of the 4096 extent before it is clipped."""
+    z, x, y = tile
+    ctes = f", {with_}" if with_ else ""
+    order_by = f"ORDER BY {order}" if order else ""
+    sql = f"""
+        WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env){ctes}
+        SELECT ST_AsMVT(t.*, '{layer}', {TILE_EXTENT}, 'geom') FROM (
+          SELECT ST_AsMVTGeom(ST_Simplify(ST_Transform(g.boundary, 3857), :tol, true),
+                              b.env, {TILE_EXTENT}, 64, true) AS geom,
+                 {properties}
+            FROM {source}, b
+           WHERE g.boundary && ST_Transform(b.env, 4326) AND ({where})
+           {order_by}
+           LIMIT :limit
+        ) t WHERE t.geom IS NOT NULL
+    """
+    values = {"z": z, "x": x, "y": y, "tol": tile_tolerance(z), "limit": limit, **(params or {})}
+    return conn.execute(text(sql), values).scalar_one()

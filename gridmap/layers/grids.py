@@ -33,7 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gridmap.errors import InvalidInput
 from gridmap.layers import Base, _sql
-from gridmap.layers._sql import Progress, copy_rows, staging_table, tile_tolerance
+from gridmap.layers._sql import Progress, copy_rows, staging_table
 
 
 class Grid(Base):
@@ -229,31 +229,17 @@ def tile(
 
     ``public`` keeps only what a resident may see (code, name, township).
     """
-    return conn.execute(
-        text(
-            f"""
-            WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env)
-            SELECT ST_AsMVT(t.*, 'grids', 4096, 'geom') FROM (
-              SELECT ST_AsMVTGeom(ST_Simplify(ST_Transform(g.boundary, 3857), :tol, true),
-                                  b.env, 4096, 64, true) AS geom,
-                     {_TILE_PROPERTIES[public]}
-                FROM grids g, b
-               WHERE g.boundary && ST_Transform(b.env, 4326)
-                 AND (length(g.code) = 15 OR :z >= :micro_min_zoom)
-               ORDER BY g.code
-               LIMIT :limit
-            ) t WHERE t.geom IS NOT NULL
-            """
-        ),
-        {
-            "z": z,
-            "x": x,
-            "y": y,
-            "tol": tile_tolerance(z),
-            "limit": limit,
-            "micro_min_zoom": micro_min_zoom,
-        },
-    ).scalar_one()
+    return _sql.mvt(
+        conn,
+        "grids",
+        "grids g",
+        _TILE_PROPERTIES[public],
+        (z, x, y),
+        limit,
+        where="length(g.code) = 15 OR :z >= :micro_min_zoom",
+        order="g.code",
+        params={"micro_min_zoom": micro_min_zoom},
+    )
 
 
 def townships(conn: Connection) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gridmap.data import data_path
 from gridmap.layers import Base, _sql
-from gridmap.layers._sql import Progress, copy_rows, staging_table, tile_tolerance
+from gridmap.layers._sql import Progress, copy_rows, staging_table
 
 LEVELS = ("province", "city", "county", "township", "village")
 
@@ -226,23 +226,15 @@ def boundary_extent(conn: Connection) -> list[float] | None:
 def tile(conn: Connection, z: int, x: int, y: int, limit: int, public: bool = False) -> bytes:
     """Mapbox vector tile of region boundaries (layer ``regions``; nothing in it is personal,
     so ``public`` changes nothing)."""
-    return conn.execute(
-        text(
-            """
-            WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env)
-            SELECT ST_AsMVT(t.*, 'regions', 4096, 'geom') FROM (
-              SELECT ST_AsMVTGeom(ST_Simplify(ST_Transform(r.boundary, 3857), :tol, true),
-                                  b.env, 4096, 64, true) AS geom,
-                     r.code, r.name, r.level, r.generated
-                FROM regions r, b
-               WHERE r.boundary && ST_Transform(b.env, 4326)
-               ORDER BY r.code
-               LIMIT :limit
-            ) t WHERE t.geom IS NOT NULL
-            """
-        ),
-        {"z": z, "x": x, "y": y, "tol": tile_tolerance(z), "limit": limit},
-    ).scalar_one()
+    return _sql.mvt(
+        conn,
+        "regions",
+        "regions g",
+        "g.code, g.name, g.level, g.generated",
+        (z, x, y),
+        limit,
+        order="g.code",
+    )
 
 
 def generated_count(conn: Connection) -> int:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from gridmap.layers import _sql
 from gridmap.layers._sql import Progress, copy_rows, staging_table
 
 LEVEL_DEPTH = (
@@ -148,31 +149,18 @@ def tile(
     department: str | None = None,
 ) -> bytes:
     """Vector tile (layer ``source_grids``) of the newest layer of each department, or of one."""
-    from gridmap.layers._sql import tile_tolerance
-
-    return conn.execute(
-        text(
-            """
-            WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env),
-                 latest AS (SELECT DISTINCT ON (department) id FROM sources
-                             WHERE CAST(:department AS text) IS NULL OR department = :department
-                             ORDER BY department, id DESC)
-            SELECT ST_AsMVT(t.*, 'source_grids', 4096, 'geom') FROM (
-              SELECT ST_AsMVTGeom(ST_Simplify(ST_Transform(g.boundary, 3857), :tol, true),
-                                  b.env, 4096, 64, true) AS geom,
-                     g.department, g.source_code, g.name
-                FROM source_grids g JOIN latest l ON l.id = g.source_id, b
-               WHERE g.boundary && ST_Transform(b.env, 4326)
-               LIMIT :limit
-            ) t WHERE t.geom IS NOT NULL
-            """
-        ),
-        {
-            "z": z,
-            "x": x,
-            "y": y,
-            "tol": tile_tolerance(z),
-            "limit": limit,
-            "department": department,
-        },
-    ).scalar_one()
+    latest = (
+        "latest AS (SELECT DISTINCT ON (department) id FROM sources"
+        " WHERE CAST(:department AS text) IS NULL OR department = :department"
+        " ORDER BY department, id DESC)"
+    )
+    return _sql.mvt(
+        conn,
+        "source_grids",
+        "source_grids g JOIN latest l ON l.id = g.source_id",
+        "g.department, g.source_code, g.name",
+        (z, x, y),
+        limit,
+        with_=latest,
+        params={"department": department},
+    )

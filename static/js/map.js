@@ -7,18 +7,11 @@
   var MODE = document.body.dataset.mode || "public";
   var CONFIG_URL = document.body.dataset.config || "/public/map/config";
 
-  function cookie(name) {
-    var match = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
-    return match ? decodeURIComponent(match[1]) : "";
-  }
+  var cookie = window.gridmapCommon.cookie;
 
   var KIND = { ordinary: "普通网格 ordinary", dedicated: "专属网格 dedicated" };
 
-  function escapeHtml(value) {
-    return String(value == null ? "" : value).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  var escapeHtml = window.gridmapCommon.escapeHtml;
 
   function popupHtml(p, townshipName) {
     var rows = [["网格编码 code", p.code], ["名称 name", p.name]];
@@ -65,11 +58,7 @@
       interactive: false,
       maxNativeZoom: 18,
       vectorTileLayerStyles: {
-        regions: function (p) {
-          var county = p.level === "county" || p.level === "city" || p.level === "province";
-          return { weight: county ? 3 : 1.5, color: county ? "#243447" : "#4a6078", fill: false,
-                   dashArray: p.generated ? "6 4" : null };
-        }
+        regions: window.gridmapCommon.regionStyle
       }
     }).addTo(map);
 

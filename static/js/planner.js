@@ -43,16 +43,9 @@
 
   function $(id) { return document.getElementById(id); }
 
-  function cookie(name) {
-    var match = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
-    return match ? decodeURIComponent(match[1]) : "";
-  }
+  var cookie = window.gridmapCommon.cookie;
 
-  function escapeHtml(value) {
-    return String(value == null ? "" : value).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  var escapeHtml = window.gridmapCommon.escapeHtml;
 
   function signedOut() {
     window.location.assign(LOGIN_URL);
@@ -923,11 +916,7 @@
       maxNativeZoom: 18,
       zIndex: 3,
       vectorTileLayerStyles: {
-        regions: function (p) {
-          var county = p.level === "county" || p.level === "city" || p.level === "province";
-          return { weight: county ? 3 : 1.5, color: county ? "#243447" : "#4a6078", fill: false,
-                   dashArray: p.generated ? "6 4" : null };
-        }
+        regions: window.gridmapCommon.regionStyle
       }
     }).addTo(map);
 

@@ -52,6 +52,18 @@ def test_upload_runs_as_a_job_with_rejects(as_user, api: TestClient, tmp_path) -
     assert len(geojson["features"]) == 4
     sources = planner.get("/api/v1/sources").json()["sources"]
     assert sources[0]["department"] == "警务" and sources[0]["features_written"] == 1
+    # the layer shows as vector tiles of its department
+    import math
+
+    import mapbox_vector_tile
+
+    point = _township_box(api, TOWNSHIP_C).centroid
+    n = 2**12
+    x = int((point.x + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(point.y))) / math.pi) / 2 * n)
+    tile = planner.get(f"/tiles/source_grids/12/{x}/{y}.mvt", params={"department": "警务"})
+    features = mapbox_vector_tile.decode(tile.content)["source_grids"]["features"]
+    assert [f["properties"]["source_code"] for f in features] == ["A1"]
     # someone else cannot read the job
     assert as_user("viewer").get(response.json()["status"]).status_code == 404
 

@@ -55,3 +55,21 @@ def watch(page: Page) -> dict[str, list[str]]:
         lambda m: seen["csp"].append(m.text) if "Content Security Policy" in m.text else None,
     )
     return seen
+
+
+def sign_in(browser: Browser, base: str, page_path: str, username: str, password: str):
+    """A new browser context signed in through the /login form, on ``page_path`` once drawn.
+
+    Returns (context, page, what the page was seen doing).
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    seen = watch(page)
+    page.goto(base + page_path)
+    page.wait_for_url(f"**/login?next={page_path}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{page_path}")
+    page.locator("body[data-ready=true]").wait_for(timeout=20_000)
+    return context, page, seen

@@ -10,7 +10,7 @@ from shapely.geometry import LineString, shape
 from shapely.ops import split
 
 from tests.conftest import PASSWORD, TOWNSHIP_C
-from tests.web.conftest import watch
+from tests.web.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -54,16 +54,7 @@ def _pixel(page: Page, lon: float, lat: float) -> tuple[float, float]:
 
 
 def test_planner_splits_a_grid_along_a_drawn_line(live_server: str, browser: Browser) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 860})
-    page = context.new_page()
-    seen = watch(page)
-    page.goto(live_server + "/planner")
-    page.wait_for_url("**/login?next=/planner")
-    page.fill("input[name=username]", "planner_c")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/planner")
-    page.locator("body[data-ready=true]").wait_for(timeout=20_000)
+    context, page, seen = sign_in(browser, live_server, "/planner", "planner_c", PASSWORD)
     page.wait_for_load_state("networkidle")
     assert "planner_c" in page.locator("#user").inner_text()
     assert page.locator("#map svg path").count() > 10  # township C's grids, from vector tiles

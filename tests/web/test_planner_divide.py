@@ -12,7 +12,7 @@ from playwright.sync_api import Browser
 from shapely.geometry import shape
 
 from tests.conftest import PASSWORD, TOWNSHIP_C
-from tests.web.conftest import watch
+from tests.web.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -44,16 +44,7 @@ def _points_file(township: shapely.Geometry, path: Path, n: int = 500) -> Path:
 def test_planner_previews_and_accepts_a_division(
     live_server: str, browser: Browser, tmp_path: Path
 ) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 860})
-    page = context.new_page()
-    seen = watch(page)
-    page.goto(live_server + "/planner")
-    page.wait_for_url("**/login?next=/planner")
-    page.fill("input[name=username]", "planner_c")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/planner")
-    page.locator("body[data-ready=true]").wait_for(timeout=20_000)
+    context, page, seen = sign_in(browser, live_server, "/planner", "planner_c", PASSWORD)
     page.wait_for_load_state("networkidle")
 
     # the region defaults to the planner's township
@@ -125,16 +116,7 @@ def test_divide_refuses_bad_input_in_the_browser(
     live_server: str, browser: Browser, tmp_path: Path
 ) -> None:
     """A file that is not GeoJSON is refused in the browser; a missing region code too."""
-    context = browser.new_context(viewport={"width": 1280, "height": 860})
-    page = context.new_page()
-    seen = watch(page)
-    page.goto(live_server + "/planner")
-    page.wait_for_url("**/login?next=/planner")
-    page.fill("input[name=username]", "planner_c")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/planner")
-    page.locator("body[data-ready=true]").wait_for(timeout=20_000)
+    context, page, seen = sign_in(browser, live_server, "/planner", "planner_c", PASSWORD)
 
     page.fill("#d-region", "")
     page.click("#btn-divide-preview")
