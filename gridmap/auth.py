@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,20 +51,25 @@ def signing_key(settings: Settings) -> bytes:
     """The token signing key: GRIDMAP_AUTH_SECRET_KEY, else generated once into the data folder."""
     if settings.auth.secret_key:
         return settings.auth.secret_key.encode()
+    return secret_file(settings, "signing.key", lambda: secrets.token_urlsafe(48)).encode()
+
+
+def secret_file(settings: Settings, name: str, make: Callable[[], str]) -> str:
+    """A secret kept in ``<data dir>/secrets/<name>`` (mode 0600), made once by ``make``."""
     folder = Path(settings.db.data_dir) / "secrets"
-    path = folder / "signing.key"
+    path = folder / name
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         folder.chmod(0o700)
-        # O_EXCL: two processes starting at once agree on one key
+        # O_EXCL: two processes starting at once agree on one secret
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             pass
         else:
             with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
-    return path.read_text().strip().encode()
+                handle.write(make())
+    return path.read_text().strip()
 
 
 @dataclass(frozen=True)

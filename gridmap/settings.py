@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -149,7 +149,7 @@ class ServerSettings(BaseSettings):
     api_page_limit: int = Field(default=1000, description="largest `limit` a list accepts")
 
 
-_READ = ["regions:read", "grids:read", "tiles:read", "map:read"]
+_READ = ["regions:read", "grids:read", "tiles:read", "map:read", "places:read", "people:count"]
 
 
 class AuthSettings(BaseSettings):
@@ -173,10 +173,18 @@ class AuthSettings(BaseSettings):
     csrf_cookie_name: str = "gridmap_csrf"
     role_permissions: dict[str, list[str]] = {
         "admin": ["*"],
-        "planner": [*_READ, "grids:write"],
-        "dispatcher": [*_READ, "events:read", "events:write", "analytics:read"],
+        "planner": [*_READ, "grids:write", "places:write"],
+        "dispatcher": [*_READ, "events:read", "events:write", "analytics:read", "people:read"],
         "engineer": [*_READ, "cameras:read", "cameras:write", "coverage:read"],
-        "grid_worker": [*_READ, "events:read", "events:write", "people:read"],
+        "grid_worker": [
+            *_READ,
+            "events:read",
+            "events:write",
+            "people:read",
+            "people:unmask",
+            "people:write",
+            "places:write",
+        ],
         "viewer": [*_READ, "analytics:read"],
     }
 
@@ -186,6 +194,119 @@ class AuthSettings(BaseSettings):
 
     def permissions(self, role: str) -> frozenset[str]:
         return frozenset(self.role_permissions.get(role, ()))
+
+
+class KeyGroup(BaseModel):
+    """A key-population tag (重点人群): its label and whether it calls for care or attention."""
+
+    label: str
+    level: str = Field(pattern="^(care|attention)$")
+
+
+class PlaceKind(BaseModel):
+    """A kind of place (场所) and its group: ``key`` (重点场所), ``nine_small`` (九小场所) or
+    ``public``."""
+
+    label: str
+    group: str = "public"
+
+
+class PeopleSettings(BaseSettings):
+    """The vocabularies of people, places, things and organisations (人、地、物、组织).
+
+    The sources give no fixed lists, so every list here is configuration with these defaults
+    (set e.g. ``GRIDMAP_PEOPLE_KEY_GROUPS`` to a JSON object). ``pii_key`` encrypts ID numbers
+    and phones; unset, a key is generated once into ``<data dir>/secrets/`` (never in the
+    repository).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="GRIDMAP_PEOPLE_", extra="ignore")
+
+    pii_key: SecretStr | None = Field(
+        default=None, description="base64 32-byte key for ID numbers and phones; unset: generated"
+    )
+    kinds: dict[str, str] = {
+        "registered": "户籍人口",
+        "resident": "常住人口",
+        "floating": "流动人口",
+        "foreign": "境外人员",
+    }
+    key_groups: dict[str, KeyGroup] = {
+        "elderly_alone": KeyGroup(label="独居老人", level="care"),
+        "left_behind_child": KeyGroup(label="留守儿童", level="care"),
+        "disabled": KeyGroup(label="残疾人", level="care"),
+        "low_income": KeyGroup(label="低保对象", level="care"),
+        "community_correction": KeyGroup(label="社区矫正对象", level="attention"),
+        "released_prisoner": KeyGroup(label="刑满释放人员", level="attention"),
+        "drug_rehab": KeyGroup(label="社区戒毒康复人员", level="attention"),
+        "mental_illness": KeyGroup(label="严重精神障碍患者", level="attention"),
+        "petition_prone": KeyGroup(label="重点信访人员", level="attention"),
+    }
+    place_kinds: dict[str, PlaceKind] = {
+        "school": PlaceKind(label="学校", group="key"),
+        "kindergarten": PlaceKind(label="幼儿园", group="key"),
+        "hospital": PlaceKind(label="医院", group="key"),
+        "market": PlaceKind(label="农贸市场", group="key"),
+        "mall": PlaceKind(label="商场", group="key"),
+        "industrial_park": PlaceKind(label="工业园区", group="key"),
+        "hazardous_chemicals": PlaceKind(label="危化品场所", group="key"),
+        "transport_hub": PlaceKind(label="车站码头", group="key"),
+        "small_shop": PlaceKind(label="小商店", group="nine_small"),
+        "small_restaurant": PlaceKind(label="小餐饮", group="nine_small"),
+        "small_hotel": PlaceKind(label="小旅馆", group="nine_small"),
+        "small_clinic": PlaceKind(label="小医院（诊所）", group="nine_small"),
+        "small_school": PlaceKind(label="小学校（培训机构、幼儿园）", group="nine_small"),
+        "small_entertainment": PlaceKind(label="小歌舞娱乐场所", group="nine_small"),
+        "small_internet_cafe": PlaceKind(label="小网吧", group="nine_small"),
+        "small_beauty_bath": PlaceKind(label="小美容洗浴场所", group="nine_small"),
+        "small_workshop": PlaceKind(label="小生产加工企业", group="nine_small"),
+        "park": PlaceKind(label="公园广场"),
+        "religious": PlaceKind(label="宗教场所"),
+    }
+    # city-component categories (城市部件), coded major class 2 digits + minor 2 digits in the
+    # manner of GB/T 30428.2; illustrative defaults, replace them with your city's list
+    thing_categories: dict[str, str] = {
+        "0101": "上水井盖",
+        "0102": "污水井盖",
+        "0103": "雨水井盖",
+        "0104": "电力井盖",
+        "0110": "消防栓",
+        "0120": "路灯",
+        "0130": "监控电子眼",
+        "0201": "公交站亭",
+        "0202": "交通信号灯",
+        "0301": "垃圾箱",
+        "0302": "公厕",
+        "0401": "健身设施",
+        "0501": "智能烟感",
+        "0502": "智能门磁",
+        "0503": "智能井盖",
+    }
+    organisation_kinds: dict[str, str] = {
+        "enterprise": "企业",
+        "self_employed": "个体工商户",
+        "social_org": "社会组织",
+        "party_branch": "党组织",
+        "public_institution": "机关事业单位",
+        "village_committee": "村（居）委会",
+    }
+    duties: dict[str, str] = {
+        "worker": "专职网格员",
+        "part_time": "兼职网格员",
+        "head": "网格长",
+        "deputy": "副网格长（社区民警）",
+        "informant": "信息员",
+        "building_head": "楼栋长",
+    }
+    building_uses: dict[str, str] = {
+        "residential": "住宅",
+        "commercial": "商业",
+        "mixed": "商住",
+        "public": "公共建筑",
+        "industrial": "工业",
+        "rural_house": "农村自建房",
+    }
+    import_batch_rows: int = Field(default=50_000, ge=1000, description="rows per COPY batch")
 
 
 class SecuritySettings(BaseSettings):
@@ -209,6 +330,7 @@ class Settings:
         self.server = ServerSettings()
         self.auth = AuthSettings()
         self.security = SecuritySettings()
+        self.people = PeopleSettings()
 
 
 @lru_cache
