@@ -1,0 +1,166 @@
+"""Residents (人口): who lives in a household, with ID number and phone protected.
+
+ID numbers and phones are sealed by the application (``gridmap.pii``) before they reach the
+database: a ciphertext, a keyed hash for exact look-up and a masked form for lists. Sex and birth
+date come from the ID number. ``kind`` is registered (户籍), resident (常住), floating (流动) or
+foreign (境外); ``tags`` are key-population codes (重点人群) from the configured taxonomy.
+A resident's grid is their household's, so residents follow their building when grids change.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from gridmap import pii
+from gridmap.codes import PROVINCE_CODES
+from gridmap.ledgers import Column, Ledger, Prepare, Row, link, one_of, required
+
+# residence permits of Hong Kong, Macao and Taiwan residents use 83xxxx (GB/T 2260 has no 83)
+ID_REGION_PREFIXES = sorted(PROVINCE_CODES | {"83"})
+_SEPARATORS = re.compile(r"\s*[;；,，、|]\s*")
+_PHONE_NOISE = re.compile(r"[\s\-()（）]")
+
+
+def _prepare(settings: Any) -> Prepare:
+    """Normalise the row in place (ID upper case, phone digits, kind and tag labels to codes)
+    and seal the ID number and phone: the staged extras."""
+    vault = pii.vault(settings)
+    people = settings.people
+    kinds = {**{code: code for code in people.kinds}, **{v: k for k, v in people.kinds.items()}}
+    kinds.update({label[:2]: code for code, label in people.kinds.items()})
+    tags = {code: code for code in people.key_groups}
+    tags.update({group.label: code for code, group in people.key_groups.items()})
+
+    def prepare(row: Row) -> tuple[Any, ...]:
+        _, id_number, phone, _, kind, tag_text = row
+        if id_number:
+            id_number = row[1] = id_number.replace(" ", "").upper()
+        if phone:
+            phone = _PHONE_NOISE.sub("", phone)
+            phone = row[2] = phone[3:] if phone.startswith("+86") else phone
+        if kind:
+            row[4] = kinds.get(kind, kind)
+        if tag_text:
+            row[5] = ";".join(tags.get(t, t) for t in _SEPARATORS.split(tag_text) if t)
+        sealed_id = vault.id_number(id_number) if id_number else None
+        sealed_phone = vault.phone(phone) if phone else None
+        return (
+            *(_sealed(sealed_id)),
+            *(_sealed(sealed_phone)),
+        )
+
+    return prepare
+
+
+def _sealed(value: pii.Sealed | None) -> tuple[Any, Any, Any]:
+    return (value.hash, value.cipher, value.masked) if value else (None, None, None)
+
+
+_ID_CHECK = (
+    "('id_number', s.id_number, CASE WHEN s.id_number IS NULL THEN CASE WHEN s.kind <> 'foreign'"
+    " THEN 'required (only foreign residents may have none)' END"
+    " ELSE gridmap_id_problem(s.id_number, :id_regions) END)"
+)
+_PHONE_CHECK = (
+    "('phone', s.phone, CASE WHEN s.phone IS NOT NULL AND s.phone !~"
+    " '^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$' THEN 'not a mobile number (11 digits,"
+    " 13x–19x) or a landline with its area code' END)"
+)
+_TAGS_CHECK = (
+    "('tags', s.tags, CASE WHEN s.tags IS NOT NULL THEN (SELECT format("
+    "'unknown key-population tag(s) %s (known: %s)',"
+    " string_agg(t, ', '), array_to_string(:tags, ', '))"
+    " FROM unnest(string_to_array(s.tags, ';')) t WHERE NOT (t = ANY (:tags))) END)"
+)
+
+
+def _link_household(conn: Connection) -> None:
+    link(conn, "household_no", "households", "household_no", "household_id")
+
+
+def _reject_taken_ids(conn: Connection) -> None:
+    """An ID number twice in the file, already registered here, or in another jurisdiction."""
+    conn.execute(
+        text(
+            "INSERT INTO stage_rejects (row_no, field, value, reason)"
+            " SELECT row_no, 'id_number', id_number, format('duplicate ID in the file (first at"
+            " row %s)', first) FROM (SELECT row_no, id_number, min(row_no) OVER"
+            " (PARTITION BY id_hash) AS first FROM stage WHERE id_hash IS NOT NULL) d"
+            " WHERE row_no > first"
+        )
+    )
+    conn.execute(
+        text(
+            "INSERT INTO stage_rejects (row_no, field, value, reason)"
+            " SELECT s.row_no, 'id_number', s.id_number, 'duplicate ID: already registered'"
+            " FROM stage s JOIN residents r ON r.id_hash = s.id_hash"
+        )
+    )
+    if conn.execute(text("SELECT gridmap_scope() = '*'")).scalar_one():
+        return  # the whole system is visible: the join above saw every registered ID
+    conn.execute(
+        text(
+            "INSERT INTO stage_rejects (row_no, field, value, reason)"
+            " SELECT s.row_no, 'id_number', s.id_number,"
+            " 'duplicate ID: already registered in another jurisdiction'"
+            " FROM stage s WHERE s.id_hash IN (SELECT gridmap_ids_elsewhere(ARRAY("
+            " SELECT id_hash FROM stage WHERE id_hash IS NOT NULL)))"
+            " AND NOT EXISTS (SELECT 1 FROM residents r WHERE r.id_hash = s.id_hash)"
+        )
+    )
+
+
+RESIDENTS = Ledger(
+    layer="residents",
+    columns=(
+        Column("name", ("姓名",), required=True),
+        Column("id_number", ("身份证号", "公民身份号码", "身份证号码", "证件号码")),
+        Column("phone", ("联系电话", "手机号", "电话", "手机")),
+        Column("household_no", ("户号", "户编号"), required=True),
+        Column("kind", ("人口类型", "类型", "人员类别"), required=True),
+        Column("tags", ("重点人群", "标签", "重点人群标签")),
+    ),
+    extra=(
+        "id_hash bytea",
+        "id_cipher bytea",
+        "id_masked text",
+        "phone_hash bytea",
+        "phone_cipher bytea",
+        "phone_masked text",
+        "household_id bigint",
+    ),
+    prepare=_prepare,
+    checks=", ".join(
+        [
+            required("name"),
+            required("household_no"),
+            required("kind"),
+            one_of("kind", "kinds", "kind"),
+            _ID_CHECK,
+            _PHONE_CHECK,
+            _TAGS_CHECK,
+        ]
+    ),
+    resolve=(_link_household, _reject_taken_ids),
+    params=lambda settings: {
+        "kinds": list(settings.people.kinds),
+        "tags": list(settings.people.key_groups),
+        "id_regions": ID_REGION_PREFIXES,
+    },
+    move="""
+        INSERT INTO residents (household_id, name, id_hash, id_cipher, id_masked, sex,
+                               birth_date, phone_hash, phone_cipher, phone_masked, kind, tags,
+                               grid_code, micro_code, generated)
+        SELECT s.household_id, s.name, s.id_hash, s.id_cipher, s.id_masked,
+               CASE WHEN s.id_number IS NULL THEN NULL
+                    WHEN substr(s.id_number, 17, 1)::int % 2 = 1 THEN 'M' ELSE 'F' END,
+               to_date(substr(s.id_number, 7, 8), 'YYYYMMDD'),
+               s.phone_hash, s.phone_cipher, s.phone_masked, s.kind,
+               coalesce(string_to_array(s.tags, ';'), '{}'), s.grid_code, s.micro_code,
+               :generated
+          FROM stage s WHERE NOT s.rejected
+    """,
+)

@@ -1,0 +1,620 @@
+"""Ledger imports (台账导入): rows of a CSV, Excel or GeoJSON file into a layer, validated in SQL.
+
+Every layer describes its ledger (``Ledger``: columns, checks, look-ups, the final move); this
+module runs one the same way for all of them:
+
+1. the file is streamed in batches (memory does not grow with it) through ``COPY`` into a
+   temporary staging table, row numbers as a spreadsheet shows them (the header is row 1);
+2. row checks run as one set-based statement, look-ups (the grid that contains a point, the
+   household a resident names, keys already taken) as a few more; every problem becomes a
+   reject naming the row, the field and the reason;
+3. accepted rows move into the layer in one statement, all in the caller's transaction, so a
+   file that fails half-way (unreadable, truncated) changes nothing.
+
+Rejects go to ``<file>.rejects.csv``; personal values in it are masked.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from sqlalchemy import Connection, text
+
+from gridmap.errors import InvalidInput
+from gridmap.layers import audit
+from gridmap.layers._sql import Progress, copy_rows, staging_table
+from gridmap.ops.chinacrs import bd09_to_wgs84, gcj02_to_wgs84, parse_china_crs
+from gridmap.ops.vector_io import read_vector
+from gridmap.pii import mask_id_number, mask_phone
+
+Row = list[str | None]
+Prepare = Callable[[Row], Sequence[Any]]
+
+TABULAR = (".csv", ".txt", ".xlsx")
+VECTOR = (".geojson", ".json", ".gpkg", ".zip", ".shp")
+LON_ALIASES = ("lon", "lng", "x", "longitude", "经度")
+LAT_ALIASES = ("lat", "y", "latitude", "纬度")
+_MASKS = {"id_number": mask_id_number, "phone": mask_phone}
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column a ledger file may carry: its name, other headers that mean it, whether it must
+    be present."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """How one layer imports: columns, staging extras, SQL checks, look-ups and the move.
+
+    ``checks`` are rows of a SQL ``VALUES`` list over the staging row ``s``: ``('field',
+    value, reason)`` where reason is NULL when the field is fine. ``resolve`` statements run
+    after the tie and may insert into ``stage_rejects`` (row_no, field, value, reason).
+    ``move`` inserts ``stage s WHERE NOT s.rejected`` into the layer.
+    """
+
+    layer: str
+    columns: tuple[Column, ...]
+    move: str
+    checks: str = ""
+    resolve: tuple[str | Callable[[Connection], None], ...] = ()
+    extra: tuple[str, ...] = ()  # more staging columns ("name type"), filled by ``prepare``
+    prepare: Callable[[Any], Prepare] | None = None  # settings -> row -> extra values
+    located: bool = False  # rows carry coordinates or a geometry
+    by_building: bool = False  # rows may name a building instead of coordinates
+    key: str | None = None  # the layer's unique key column
+    params: Callable[[Any], dict[str, Any]] = field(default=lambda settings: {})
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+@dataclass
+class LedgerReport:
+    """What an import did: rows read, written and rejected, by reason."""
+
+    layer: str
+    source: str
+    read: int = 0
+    written: int = 0
+    rejected: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    rejects_files: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+@dataclass
+class Batch:
+    """Up to ``size`` rows of a file: values by column, and coordinates when the file is a
+    vector layer (already in WGS84)."""
+
+    rows: list[Row]
+    lon: np.ndarray | None = None
+    lat: np.ndarray | None = None
+    footprints: list[bytes | None] | None = None
+
+
+def _cell(value: object) -> str | None:
+    """A spreadsheet cell as text: integral numbers without '.0' (IDs typed as numbers)."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()[:10] if isinstance(value, datetime) else value.isoformat()
+    value = str(value).strip()
+    return value or None
+
+
+def _text_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) or, as Chinese spreadsheet exports often are, GB18030."""
+    head = path.read_bytes()[: 1 << 16]
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 4:  # not just a character cut at the sample's end
+            return "gb18030"
+    return "utf-8-sig"
+
+
+def _csv_stream(path: Path) -> Iterator[Row]:
+    """The header, then each row of a CSV file (values stripped, empty as None)."""
+    with path.open(encoding=_text_encoding(path), newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if not header:
+            raise InvalidInput(f"{path.name}: the file is empty (no header row)", field="file")
+        yield [h.strip() for h in header]
+        for number, values in enumerate(reader, start=2):
+            if len(values) > len(header) and any(v.strip() for v in values[len(header) :]):
+                raise InvalidInput(
+                    f"{path.name} row {number}: {len(values)} values for {len(header)}"
+                    " columns (a broken line): nothing was imported"
+                )
+            yield [v.strip() or None for v in values]
+
+
+def _xlsx_stream(path: Path) -> Iterator[Row]:
+    """The header, then each row of an Excel workbook's first sheet (read-only, streamed)."""
+    from openpyxl import load_workbook  # imported here: only Excel ledgers need it
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        values = book.worksheets[0].iter_rows(values_only=True)
+        header = next(values, None)
+        if not header:
+            raise InvalidInput(f"{path.name}: the first sheet is empty (no header row)")
+        yield [str(h).strip() if h is not None else "" for h in header]
+        for row in values:
+            yield [_cell(v) for v in row]
+    finally:
+        book.close()
+
+
+def _batches(rows: Iterator[Row], size: int) -> Iterator[Batch]:
+    batch: list[Row] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield Batch(batch)
+            batch = []
+    if batch:
+        yield Batch(batch)
+
+
+def _vector_batches(path: Path, crs: str | None, size: int) -> tuple[list[str], Iterator[Batch]]:
+    frame = read_vector(path, crs)
+    header = [c for c in frame.columns if c != frame.geometry.name]
+    geometry = frame.geometry.values
+    points = shapely.point_on_surface(geometry)
+    polygonal = np.isin(shapely.get_type_id(geometry), [3, 6])
+    # polygons keep their footprint (made MultiPolygon in SQL); all are tied by a point on them
+    footprints = np.where(polygonal, shapely.to_wkb(geometry), None)
+    values = frame[header].astype(object).where(frame[header].notna(), None).to_numpy()
+
+    def batches() -> Iterator[Batch]:
+        for start in range(0, len(frame), size):
+            stop = start + size
+            yield Batch(
+                [[_cell(v) for v in row] for row in values[start:stop]],
+                shapely.get_x(points[start:stop]),
+                shapely.get_y(points[start:stop]),
+                list(footprints[start:stop]),
+            )
+
+    return header, batches()
+
+
+def read_batches(path: Path, crs: str | None, size: int) -> tuple[list[str], Iterator[Batch]]:
+    """The header and batches of rows of a ledger file (CSV, .xlsx or a vector layer)."""
+    path = Path(path)
+    if not path.exists():
+        raise InvalidInput(f"file {str(path)!r} does not exist", field="file")
+    suffix = path.suffix.lower()
+    if suffix in VECTOR:
+        return _vector_batches(path, crs, size)
+    if suffix not in TABULAR:
+        raise InvalidInput(
+            f"{path.name}: not a ledger file (CSV, .xlsx, GeoJSON, GeoPackage or zipped SHP)",
+            field="file",
+        )
+    stream = _xlsx_stream(path) if suffix == ".xlsx" else _csv_stream(path)
+    header = [h or "" for h in next(stream)]
+    return header, _batches(stream, size)
+
+
+# -- mapping columns and coordinates --------------------------------------------------------
+
+
+def _column_index(header: list[str], names: Sequence[str]) -> int | None:
+    wanted = {n.lower() for n in names}
+    for index, name in enumerate(header):
+        if name.lower() in wanted:
+            return index
+    return None
+
+
+def column_positions(ledger: Ledger, header: list[str], path: Path) -> list[int | None]:
+    """Where each ledger column sits in the file; a missing required column is an error."""
+    positions = [_column_index(header, (c.name, *c.aliases)) for c in ledger.columns]
+    missing = [
+        c.name for c, p in zip(ledger.columns, positions, strict=True) if c.required and p is None
+    ]
+    if missing:
+        raise InvalidInput(
+            f"{path.name}: required column(s) {', '.join(missing)} missing (found: "
+            f"{', '.join(header)}); nothing was imported",
+            field="file",
+        )
+    return positions
+
+
+def _to_float(value: str | None) -> float:
+    try:
+        return float(value) if value is not None else math.nan
+    except ValueError:
+        return math.nan
+
+
+def to_wgs84_arrays(
+    lon: np.ndarray, lat: np.ndarray, crs: str | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates given in ``crs`` (EPSG:…, GCJ-02, BD-09; None: WGS84) as WGS84 lon/lat."""
+    china = parse_china_crs(crs) if crs else None
+    if china == "GCJ-02":
+        return gcj02_to_wgs84(lon, lat)
+    if china == "BD-09":
+        return bd09_to_wgs84(lon, lat)
+    if crs and crs.upper() not in ("EPSG:4326", "WGS84", "CGCS2000", "EPSG:4490"):
+        from pyproj import CRS, Transformer
+
+        transformer = Transformer.from_crs(CRS.from_user_input(crs), "EPSG:4326", always_xy=True)
+        return transformer.transform(lon, lat)
+    return lon, lat
+
+
+# -- running a ledger -----------------------------------------------------------------------
+
+
+def _staging_columns(ledger: Ledger) -> str:
+    columns = [f"{name} text" for name in ledger.names] + list(ledger.extra)
+    columns += ["lon float8", "lat float8", "footprint bytea", "pt geometry(Point, 4326)"]
+    columns += ["grid_code text", "micro_code text", "building_id bigint"]
+    return "row_no integer PRIMARY KEY, " + ", ".join(columns) + ", rejected boolean DEFAULT false"
+
+
+def _stage_rows(
+    ledger: Ledger,
+    batches: Iterator[Batch],
+    positions: list[int | None],
+    lonlat: tuple[int | None, int | None],
+    crs: str | None,
+    prepare: Prepare | None,
+    on_progress: Progress | None,
+) -> Iterator[Sequence[Any]]:
+    """Staging tuples: row number, the ledger's columns, prepared extras, WGS84 coordinates."""
+    number = 1
+    for batch in batches:
+        picked = [
+            [row[p] if p is not None and p < len(row) else None for p in positions]
+            for row in batch.rows
+        ]
+        if batch.lon is not None:
+            lon, lat = batch.lon, batch.lat
+        elif lonlat[0] is not None and lonlat[1] is not None:
+            raw_lon = np.array([_to_float(r[lonlat[0]]) for r in batch.rows])
+            raw_lat = np.array([_to_float(r[lonlat[1]]) for r in batch.rows])
+            lon, lat = to_wgs84_arrays(raw_lon, raw_lat, crs)
+        else:
+            lon = lat = np.full(len(batch.rows), math.nan)
+        footprints = batch.footprints or [None] * len(batch.rows)
+        for i, values in enumerate(picked):
+            number += 1
+            extras = prepare(values) if prepare else ()
+            x, y = float(lon[i]), float(lat[i])
+            yield (
+                number,
+                *values,
+                *extras,
+                None if math.isnan(x) else x,
+                None if math.isnan(y) else y,
+                footprints[i],
+            )
+        if on_progress:
+            on_progress(len(batch.rows))
+
+
+_ROW_CHECKS = """
+    INSERT INTO stage_rejects (row_no, field, value, reason)
+    SELECT s.row_no, c.field, c.value, c.reason
+      FROM stage s CROSS JOIN LATERAL (VALUES {checks}) AS c(field, value, reason)
+     WHERE c.reason IS NOT NULL
+"""
+
+# grids drive the join (grids outer, an index scan of the staged points inner): PostGIS reuses
+# each grid's prepared geometry for all its points
+_TIE = """
+    WITH box AS (SELECT ST_SetSRID(ST_Extent(pt), 4326) AS b FROM stage),
+    hit AS (
+      SELECT DISTINCT ON (p.row_no) p.row_no, g.code
+        FROM grids g, box CROSS JOIN LATERAL (
+             SELECT s.row_no FROM stage s WHERE ST_Intersects(g.boundary, s.pt)) p
+       WHERE length(g.code) = {length} AND g.boundary && box.b
+       ORDER BY p.row_no, g.code)
+    UPDATE stage s SET {column} = hit.code FROM hit
+     WHERE s.row_no = hit.row_no {extra}
+"""
+
+
+def _reject(conn: Connection, sql: str, params: dict[str, Any] | None = None) -> None:
+    conn.execute(
+        text(f"INSERT INTO stage_rejects (row_no, field, value, reason) {sql}"), params or {}
+    )
+
+
+def _locate(conn: Connection, ledger: Ledger) -> None:
+    """Points from coordinates (or the named building), then the grid and micro-grid each lies
+    in; rows in no visible grid are rejected, saying whether any grid holds them at all."""
+    conn.execute(
+        text(
+            "UPDATE stage SET pt = ST_SetSRID(ST_MakePoint(lon, lat), 4326)"
+            " WHERE lon BETWEEN -180 AND 180 AND lat BETWEEN -90 AND 90"
+        )
+    )
+    if ledger.by_building:
+        conn.execute(
+            text(
+                "UPDATE stage s SET building_id = b.id, pt = coalesce(s.pt, b.pt)"
+                " FROM buildings b WHERE b.code = s.building_code"
+            )
+        )
+        _reject(
+            conn,
+            "SELECT row_no, 'building_code', building_code, format('unknown building %s',"
+            " building_code) FROM stage WHERE building_code IS NOT NULL AND building_id IS NULL",
+        )
+    _reject(
+        conn,
+        "SELECT row_no, 'lon/lat', concat_ws(',', lon, lat), CASE WHEN lon IS NULL OR lat IS NULL"
+        " THEN 'no coordinates: give lon and lat' ELSE 'coordinates out of range' END"
+        " FROM stage WHERE pt IS NULL AND row_no NOT IN (SELECT row_no FROM stage_rejects)",
+    )
+    conn.execute(text("CREATE INDEX ON stage USING gist (pt)"))
+    conn.execute(text("ANALYZE stage"))
+    conn.execute(text(_TIE.format(length=15, column="grid_code", extra="")))
+    conn.execute(
+        text(
+            _TIE.format(
+                length=17, column="micro_code", extra="AND left(hit.code, 15) = s.grid_code"
+            )
+        )
+    )
+    _reject_outside(conn)
+
+
+def _reject_outside(conn: Connection) -> None:
+    misses = conn.execute(
+        text("SELECT row_no, lon, lat FROM stage WHERE pt IS NOT NULL AND grid_code IS NULL")
+    ).all()
+    if not misses:
+        return
+    found = dict(
+        conn.execute(
+            text("SELECT i, grid_code FROM gridmap_grids_at(:lon, :lat)"),
+            {"lon": [m.lon for m in misses], "lat": [m.lat for m in misses]},
+        ).all()
+    )
+    rows = [
+        (
+            m.row_no,
+            "lon/lat",
+            f"{m.lon:.6f},{m.lat:.6f}",
+            f"outside your jurisdiction (in grid {found[i]})"
+            if i in found
+            else "outside every grid",
+        )
+        for i, m in enumerate(misses, start=1)
+    ]
+    copy_rows(conn, "stage_rejects", ["row_no", "field", "value", "reason"], rows)
+
+
+def _reject_taken_keys(conn: Connection, ledger: Ledger) -> None:
+    """A key twice in the file, already in the layer, or taken in another jurisdiction."""
+    key, table = ledger.key, ledger.layer
+    if key is None:
+        return
+    column = "code" if key != "household_no" else key
+    _reject(
+        conn,
+        f"SELECT row_no, '{key}', {key}, format('duplicate %s in the file (first at row %s)',"
+        f" {key}, first) FROM (SELECT row_no, {key}, min(row_no) OVER (PARTITION BY {key})"
+        f" AS first FROM stage WHERE {key} IS NOT NULL) d WHERE row_no > first",
+    )
+    _reject(
+        conn,
+        f"SELECT s.row_no, '{key}', s.{key}, format('%s already exists', s.{key})"
+        f" FROM stage s JOIN {table} t ON t.{column} = s.{key}",
+    )
+    elsewhere = conn.execute(
+        text(
+            f"SELECT e.key, e.grid_code FROM gridmap_keys_elsewhere('{table}',"
+            f" ARRAY(SELECT {key} FROM stage WHERE {key} IS NOT NULL)) e"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{column} = e.key)"
+        )
+    ).all()
+    if elsewhere:
+        _reject(
+            conn,
+            f"SELECT s.row_no, '{key}', s.{key}, format('%s already exists in another"
+            f" jurisdiction', s.{key}) FROM stage s WHERE s.{key} = ANY(:keys)",
+            {"keys": [row.key for row in elsewhere]},
+        )
+
+
+def link(conn: Connection, column: str, table: str, key: str, target: str) -> None:
+    """Resolve ``stage.column`` to ``table``'s row by ``key`` into ``stage.target`` (an id),
+    carrying its grid tie; names that resolve to nothing are rejected as unknown, or as
+    outside the caller's jurisdiction when the row exists where the caller cannot see it."""
+    conn.execute(
+        text(
+            f"UPDATE stage s SET {target} = t.id, grid_code = t.grid_code,"
+            f" micro_code = t.micro_code FROM {table} t WHERE t.{key} = s.{column}"
+        )
+    )
+    missing = (
+        conn.execute(
+            text(
+                f"SELECT DISTINCT {column} FROM stage"
+                f" WHERE {column} IS NOT NULL AND {target} IS NULL"
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not missing:
+        return
+    elsewhere = dict(
+        conn.execute(
+            text("SELECT key, grid_code FROM gridmap_keys_elsewhere(:table, :keys)"),
+            {"table": table, "keys": list(missing)},
+        ).all()
+    )
+    noun = table.rstrip("s")
+    rows = conn.execute(
+        text(f"SELECT row_no, {column} FROM stage WHERE {column} IS NOT NULL AND {target} IS NULL")
+    ).all()
+    rejects = [
+        (
+            row_no,
+            column,
+            value,
+            f"{noun} {value} is outside your jurisdiction"
+            if value in elsewhere
+            else f"unknown {noun} {value}",
+        )
+        for row_no, value in rows
+    ]
+    copy_rows(conn, "stage_rejects", ["row_no", "field", "value", "reason"], rejects)
+
+
+# -- SQL check builders (rows of the checks' VALUES list over the staging row ``s``) ---------
+
+
+def required(column: str) -> str:
+    return f"('{column}', s.{column}, CASE WHEN s.{column} IS NULL THEN 'required' END)"
+
+
+def whole_number(column: str, low: int, high: int) -> str:
+    return (
+        f"('{column}', s.{column}, CASE WHEN s.{column} IS NULL THEN NULL"
+        f" WHEN s.{column} !~ '^-?[0-9]{{1,9}}$'"
+        f" THEN format('%s is not a whole number', s.{column})"
+        f" WHEN s.{column}::bigint NOT BETWEEN {low} AND {high}"
+        f" THEN format('%s is not between {low} and {high}', s.{column}) END)"
+    )
+
+
+def one_of(column: str, param: str, what: str) -> str:
+    """The value is one of the vocabulary bound as ``:param`` (an array of codes)."""
+    return (
+        f"('{column}', s.{column}, CASE WHEN s.{column} IS NOT NULL"
+        f" AND NOT (s.{column} = ANY (:{param})) THEN format('unknown {what} %s (known: %s)',"
+        f" s.{column}, array_to_string(:{param}, ', ')) END)"
+    )
+
+
+BOOLEAN_WORDS = ["true", "false", "t", "f", "1", "0", "yes", "no", "y", "n", "是", "否"]
+TRUE_WORDS = ["true", "t", "1", "yes", "y", "是"]
+
+
+def boolean(column: str) -> str:
+    return (
+        f"('{column}', s.{column}, CASE WHEN s.{column} IS NOT NULL AND NOT (lower(s.{column})"
+        f" = ANY (ARRAY{BOOLEAN_WORDS!r})) THEN format('%s is not yes/no (true/false, 是/否)',"
+        f" s.{column}) END)"
+    )
+
+
+def as_boolean(column: str, default: bool) -> str:
+    """SQL for the staged text as a boolean (unset: ``default``)."""
+    return f"coalesce(lower(s.{column}) = ANY (ARRAY{TRUE_WORDS!r}), {str(default).lower()})"
+
+
+def _write_rejects(conn: Connection, path: Path) -> tuple[list[str], dict[str, int]]:
+    rows = conn.execute(
+        text("SELECT row_no, field, value, reason FROM stage_rejects ORDER BY row_no, field")
+    ).all()
+    if not rows:
+        return [], {}
+    target = path.with_name(path.name + ".rejects.csv")
+    with target.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["row", "field", "value", "reason"])
+        for row in rows:
+            mask = _MASKS.get(row.field)
+            value = mask(row.value) if mask and row.value else row.value
+            writer.writerow([row.row_no, row.field, value, row.reason])
+    reasons: dict[str, int] = {}
+    for row in rows:
+        label = f"{row.field}: {_reason_kind(row.reason)}"
+        reasons[label] = reasons.get(label, 0) + 1
+    return [str(target)], reasons
+
+
+def _reason_kind(reason: str) -> str:
+    """A reason without its particular values, for the summary (e.g. 'unknown household')."""
+    words = [w for w in reason.split() if not any(ch.isdigit() for ch in w)]
+    return " ".join(words[:6])
+
+
+def run_ledger(
+    conn: Connection,
+    ledger: Ledger,
+    path: Path,
+    settings: Any,
+    crs: str | None = None,
+    on_progress: Progress | None = None,
+    generated: bool = False,
+) -> LedgerReport:
+    """Import a ledger file into ``ledger.layer`` in the caller's transaction (see module doc).
+
+    The caller's jurisdiction applies (row-level security): rows outside it are rejected.
+    ``generated`` flags the rows as generated data (the demo and benchmark city).
+    """
+    path = Path(path)
+    batch_rows = settings.people.import_batch_rows
+    header, batches = read_batches(path, crs, batch_rows)
+    positions = column_positions(ledger, header, path)
+    lonlat = (_column_index(header, LON_ALIASES), _column_index(header, LAT_ALIASES))
+    staging_table(conn, "stage", _staging_columns(ledger))
+    staging_table(conn, "stage_rejects", "row_no integer, field text, value text, reason text")
+    prepare = ledger.prepare(settings) if ledger.prepare else None
+    names = ["row_no", *ledger.names, *(e.split()[0] for e in ledger.extra)]
+    names += ["lon", "lat", "footprint"]
+    rows = _stage_rows(ledger, batches, positions, lonlat, crs, prepare, on_progress)
+    read = copy_rows(conn, "stage", names, rows)
+    params = {**ledger.params(settings), "generated": generated}
+    if ledger.checks:
+        conn.execute(text(_ROW_CHECKS.format(checks=ledger.checks)), params)
+    if ledger.located or ledger.by_building:
+        _locate(conn, ledger)
+    _reject_taken_keys(conn, ledger)
+    for step in ledger.resolve:
+        if isinstance(step, str):
+            conn.execute(text(step), params)
+        else:
+            step(conn)
+    conn.execute(
+        text("UPDATE stage SET rejected = true WHERE row_no IN (SELECT row_no FROM stage_rejects)")
+    )
+    written = conn.execute(text(ledger.move), params).rowcount
+    rejects_files, reasons = _write_rejects(conn, path)
+    rejected = conn.execute(text("SELECT count(DISTINCT row_no) FROM stage_rejects")).scalar_one()
+    report = LedgerReport(ledger.layer, path.name, read, written, rejected, reasons, rejects_files)
+    audit.record(
+        conn,
+        f"{ledger.layer}_import",
+        object_type=ledger.layer,
+        detail={k: v for k, v in report.as_dict().items() if k != "rejects_files"},
+    )
+    return report
