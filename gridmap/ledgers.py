@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -70,8 +71,9 @@ class Ledger:
     move: str
     checks: str = ""
     resolve: tuple[str | Callable[[Connection], None], ...] = ()
-    extra: tuple[str, ...] = ()  # more staging columns ("name type"), filled by ``prepare``
-    prepare: Callable[[Any], Prepare] | None = None  # settings -> row -> extra values
+    prepared: tuple[str, ...] = ()  # staging columns ("name type") filled by ``prepare``
+    prepare: Callable[[Any], Prepare] | None = None  # settings -> row -> prepared values
+    extra: tuple[str, ...] = ()  # staging columns the SQL look-ups fill
     located: bool = False  # rows carry coordinates or a geometry
     by_building: bool = False  # rows may name a building instead of coordinates
     key: str | None = None  # the layer's unique key column
@@ -277,7 +279,7 @@ def to_wgs84_arrays(
 
 
 def _staging_columns(ledger: Ledger) -> str:
-    columns = [f"{name} text" for name in ledger.names] + list(ledger.extra)
+    columns = [f"{name} text" for name in ledger.names] + [*ledger.prepared, *ledger.extra]
     columns += ["lon float8", "lat float8", "footprint bytea", "pt geometry(Point, 4326)"]
     columns += ["grid_code text", "micro_code text", "building_id bigint"]
     return "row_no integer PRIMARY KEY, " + ", ".join(columns) + ", rejected boolean DEFAULT false"
@@ -518,8 +520,9 @@ def one_of(column: str, param: str, what: str) -> str:
     """The value is one of the vocabulary bound as ``:param`` (an array of codes)."""
     return (
         f"('{column}', s.{column}, CASE WHEN s.{column} IS NOT NULL"
-        f" AND NOT (s.{column} = ANY (:{param})) THEN format('unknown {what} %s (known: %s)',"
-        f" s.{column}, array_to_string(:{param}, ', ')) END)"
+        f" AND NOT (s.{column} = ANY (CAST(:{param} AS text[])))"
+        f" THEN format('unknown {what} %s (known: %s)',"
+        f" s.{column}, array_to_string(CAST(:{param} AS text[]), ', ')) END)"
     )
 
 
@@ -556,15 +559,15 @@ def _write_rejects(conn: Connection, path: Path) -> tuple[list[str], dict[str, i
             writer.writerow([row.row_no, row.field, value, row.reason])
     reasons: dict[str, int] = {}
     for row in rows:
-        label = f"{row.field}: {_reason_kind(row.reason)}"
+        label = f"{row.field}: {_reason_kind(row.reason, row.value)}"
         reasons[label] = reasons.get(label, 0) + 1
     return [str(target)], reasons
 
 
-def _reason_kind(reason: str) -> str:
-    """A reason without its particular values, for the summary (e.g. 'unknown household')."""
-    words = [w for w in reason.split() if not any(ch.isdigit() for ch in w)]
-    return " ".join(words[:6])
+def _reason_kind(reason: str, value: str | None) -> str:
+    """A reason without its particular value and details, for the summary."""
+    general = reason.replace(value, "…") if value else reason
+    return re.sub(r"\s*\(.*?\)", "", general)
 
 
 def run_ledger(
@@ -586,10 +589,12 @@ def run_ledger(
     header, batches = read_batches(path, crs, batch_rows)
     positions = column_positions(ledger, header, path)
     lonlat = (_column_index(header, LON_ALIASES), _column_index(header, LAT_ALIASES))
+    # each ledger stages its own columns: an earlier import in this transaction left others
+    conn.execute(text("DROP TABLE IF EXISTS pg_temp.stage, pg_temp.stage_rejects"))
     staging_table(conn, "stage", _staging_columns(ledger))
     staging_table(conn, "stage_rejects", "row_no integer, field text, value text, reason text")
     prepare = ledger.prepare(settings) if ledger.prepare else None
-    names = ["row_no", *ledger.names, *(e.split()[0] for e in ledger.extra)]
+    names = ["row_no", *ledger.names, *(e.split()[0] for e in ledger.prepared)]
     names += ["lon", "lat", "footprint"]
     rows = _stage_rows(ledger, batches, positions, lonlat, crs, prepare, on_progress)
     read = copy_rows(conn, "stage", names, rows)

@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, text
 
+from gridmap import hooks
 from gridmap.codes import parse_region_code
 from gridmap.errors import InvalidInput, NotFound
 from gridmap.layers import audit, grids, sources
@@ -179,6 +180,12 @@ def apply_plan(conn: Connection, plan: Plan, operation: str, reason: str | None)
         )
     ).rowcount
     total = len(plan.grids)
+    if inserted or updated or removed:
+        area = shapely.coverage_union_all(plan.grids.geometry.values)
+        hooks.grids_changed(
+            conn,
+            hooks.GridChange(operation, [], area_wkb=shapely.to_wkb(area)),
+        )
     return {
         "grids": total,
         "inserted": inserted,

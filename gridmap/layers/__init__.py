@@ -14,8 +14,8 @@ class Base(DeclarativeBase):
 
 
 # import the models so that Base.metadata knows every table (for Alembic's comparisons)
-from gridmap.layers import audit, grids, regions, users  # noqa: E402
+from gridmap.layers import audit, grids, regions, ties, users  # noqa: E402
 
 metadata = Base.metadata
 
-__all__ = ["Base", "audit", "grids", "metadata", "regions", "users"]
+__all__ = ["Base", "audit", "grids", "metadata", "regions", "ties", "users"]

@@ -62,7 +62,7 @@ def _sealed(value: pii.Sealed | None) -> tuple[Any, Any, Any]:
 _ID_CHECK = (
     "('id_number', s.id_number, CASE WHEN s.id_number IS NULL THEN CASE WHEN s.kind <> 'foreign'"
     " THEN 'required (only foreign residents may have none)' END"
-    " ELSE gridmap_id_problem(s.id_number, :id_regions) END)"
+    " ELSE gridmap_id_problem(s.id_number, CAST(:id_regions AS text[])) END)"
 )
 _PHONE_CHECK = (
     "('phone', s.phone, CASE WHEN s.phone IS NOT NULL AND s.phone !~"
@@ -70,10 +70,11 @@ _PHONE_CHECK = (
     " 13x–19x) or a landline with its area code' END)"
 )
 _TAGS_CHECK = (
-    "('tags', s.tags, CASE WHEN s.tags IS NOT NULL THEN (SELECT format("
-    "'unknown key-population tag(s) %s (known: %s)',"
-    " string_agg(t, ', '), array_to_string(:tags, ', '))"
-    " FROM unnest(string_to_array(s.tags, ';')) t WHERE NOT (t = ANY (:tags))) END)"
+    "('tags', s.tags, CASE WHEN s.tags IS NOT NULL THEN (SELECT CASE WHEN count(*) > 0 THEN"
+    " format('unknown key-population tag(s) %s (known: %s)', string_agg(t, ', '),"
+    " array_to_string(CAST(:tags AS text[]), ', ')) END"
+    " FROM unnest(string_to_array(s.tags, ';')) t"
+    " WHERE NOT (t = ANY (CAST(:tags AS text[])))) END)"
 )
 
 
@@ -123,15 +124,15 @@ RESIDENTS = Ledger(
         Column("kind", ("人口类型", "类型", "人员类别"), required=True),
         Column("tags", ("重点人群", "标签", "重点人群标签")),
     ),
-    extra=(
+    prepared=(
         "id_hash bytea",
         "id_cipher bytea",
         "id_masked text",
         "phone_hash bytea",
         "phone_cipher bytea",
         "phone_masked text",
-        "household_id bigint",
     ),
+    extra=("household_id bigint",),
     prepare=_prepare,
     checks=", ".join(
         [

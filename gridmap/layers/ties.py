@@ -1,0 +1,63 @@
+"""Ties (归属): which grid and micro-grid each record lies in, kept as grids change.
+
+Located records (buildings, places, things, organisations) are tied by their point; units,
+households and residents follow their building. ``gridmap_retie`` (migration 0004) does it in
+PostGIS, grids driving the join, and ``tie_history`` records every tie made or changed, so the
+grid a record was in at any time can be read back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from gridmap import hooks
+
+LOCATED = ("buildings", "places", "things", "organisations")
+
+
+def retie(conn: Connection, area_wkb: bytes | None = None) -> dict[str, int]:
+    """Re-tie records inside ``area_wkb`` (EPSG:4326; None: everywhere); moved rows per layer."""
+    rows = conn.execute(
+        text(
+            "SELECT layer, moved FROM gridmap_retie("
+            "CASE WHEN CAST(:area AS bytea) IS NULL THEN NULL"
+            " ELSE ST_GeomFromWKB(CAST(:area AS bytea), 4326) END)"
+        ),
+        {"area": area_wkb},
+    ).all()
+    return {layer: moved for layer, moved in rows}
+
+
+@hooks.on_grids_changed
+def _follow_grids(conn: Connection, change: hooks.GridChange) -> None:
+    """Grid edits and merges re-tie the records in the changed area, in their transaction."""
+    if change.area_wkb is not None:
+        retie(conn, change.area_wkb)
+
+
+def history(conn: Connection, layer: str, record_id: int) -> list[dict[str, Any]]:
+    """Every tie of a located record, oldest first."""
+    if layer not in LOCATED:
+        raise ValueError(f"layer {layer!r} has no tie history (located layers: {LOCATED})")
+    rows = conn.execute(
+        text(
+            "SELECT grid_code, micro_code, tied_at, operation, actor FROM tie_history"
+            " WHERE layer = :layer AND record_id = :id ORDER BY tied_at, id"
+        ),
+        {"layer": layer, "id": record_id},
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def grid_at(conn: Connection, layer: str, record_id: int, at: datetime) -> str | None:
+    """The grid a located record was in at time ``at`` (None before it was first tied)."""
+    return conn.execute(
+        text(
+            "SELECT grid_code FROM tie_history WHERE layer = :layer AND record_id = :id"
+            " AND tied_at <= :at ORDER BY tied_at DESC, id DESC LIMIT 1"
+        ),
+        {"layer": layer, "id": record_id, "at": at},
+    ).scalar_one_or_none()
