@@ -51,6 +51,12 @@ def planner(request: Request, settings: SettingsDep) -> Response:
     return _staff_page(request, settings, "/planner", "planner.html")
 
 
+@router.get("/profile", include_in_schema=False)
+def profile(request: Request, settings: SettingsDep) -> Response:
+    """The grid profile (网格画像) of ``?code=`` (a grid or region), with drill-down."""
+    return _staff_page(request, settings, "/profile", "profile.html")
+
+
 def _map_config(conn: Connection, settings: Settings, public: bool) -> dict:
     legend = grids.townships(conn)
     palette = settings.map.palette
