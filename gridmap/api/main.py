@@ -20,6 +20,7 @@ from gridmap.api import (
     health,
     ogc,
     pages,
+    people,
     planning,
     public,
     regions,
@@ -46,6 +47,7 @@ ROUTERS = (
     audit,
     users,
     sources,
+    people,
 )
 
 

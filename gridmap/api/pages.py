@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -27,7 +28,8 @@ def index() -> FileResponse:
 
 
 def _staff_page(request: Request, settings: Settings, path: str, page: str) -> Response:
-    """A staff page behind login (a signed-in cookie); others are sent to /login."""
+    """A staff page behind login (a signed-in cookie); others are sent to /login, which comes
+    back to the same page and query (``/profile?code=…``) once signed in."""
     token = request.cookies.get(settings.auth.cookie_name)
     try:
         if not token:
@@ -35,7 +37,8 @@ def _staff_page(request: Request, settings: Settings, path: str, page: str) -> R
         with request.app.state.engine.begin() as conn:
             accounts.authenticate(conn, settings, token)
     except Unauthorized:
-        return RedirectResponse(f"/login?next={path}", status_code=303)
+        target = f"{path}?{request.url.query}" if request.url.query else path
+        return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
     return FileResponse(STATIC_DIR / page, media_type="text/html")
 
 

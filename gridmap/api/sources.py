@@ -20,8 +20,30 @@ router = APIRouter(tags=["department layers"])
 _SAFE_NAME = re.compile(r"[^\w.\-]+")
 
 
+VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp")
+
+
 def _upload_dir(settings, job_id: str) -> Path:
     return Path(settings.db.data_dir) / "uploads" / job_id
+
+
+def check_suffix(file: UploadFile, suffixes: tuple[str, ...]) -> str:
+    name = _SAFE_NAME.sub("_", Path(file.filename or "upload").name)
+    if not name.lower().endswith(suffixes):
+        raise InvalidInput(f"{name!r} is not one of {', '.join(suffixes)}", field="file")
+    return name
+
+
+def save_upload(settings, job_id: str, file: UploadFile, suffixes: tuple[str, ...]) -> Path:
+    """Stream an uploaded file into the job's folder (checked by suffix); returns its path."""
+    name = check_suffix(file, suffixes)
+    folder = _upload_dir(settings, job_id)
+    folder.mkdir(parents=True)
+    path = folder / name
+    with path.open("wb") as handle:
+        while chunk := file.file.read(1 << 20):
+            handle.write(chunk)
+    return path
 
 
 @router.post("/api/v1/uploads/grids", status_code=202)
@@ -37,19 +59,10 @@ def upload_grids(
     name_field: Annotated[str | None, Form()] = None,
 ) -> dict:
     """Import a department's grid layer in the background; poll the returned job."""
-    name = _SAFE_NAME.sub("_", Path(file.filename or "upload").name)
-    if not name.lower().endswith((".geojson", ".json", ".gpkg", ".zip", ".shp")):
-        raise InvalidInput(
-            f"{name!r} is not GeoJSON, GeoPackage or a zipped Shapefile", field="file"
-        )
+    check_suffix(file, VECTOR_SUFFIXES)
     engine, principal = request.app.state.engine, ctx.principal
     job_id = jobs.start(engine, principal, "import grids")
-    folder = _upload_dir(settings, job_id)
-    folder.mkdir(parents=True)
-    path = folder / name
-    with path.open("wb") as handle:
-        while chunk := file.file.read(1 << 20):
-            handle.write(chunk)
+    path = save_upload(settings, job_id, file, VECTOR_SUFFIXES)
 
     def work(conn, advance) -> dict:
         report = loaders.import_department_grids(

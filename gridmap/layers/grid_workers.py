@@ -63,3 +63,28 @@ def of_grid(conn: Connection, grid: str) -> list[dict[str, Any]]:
         {"grid": grid},
     ).mappings()
     return [dict(r) for r in rows]
+
+
+def public_grid_at(conn: Connection, lon: float, lat: float) -> dict[str, Any] | None:
+    """Find my grid (找网格): the grid at a point, its worker and public service phone only."""
+    row = conn.execute(
+        text("SELECT * FROM gridmap_public_grid_at(:lon, :lat)"), {"lon": lon, "lat": lat}
+    ).first()
+    return _public(row) if row else None
+
+
+def public_find_address(conn: Connection, query: str, limit: int) -> list[dict[str, Any]]:
+    """Buildings whose address contains ``query``, each with its grid and grid worker."""
+    rows = conn.execute(
+        text("SELECT * FROM gridmap_public_find_address(:q, :limit)"), {"q": query, "limit": limit}
+    ).all()
+    return [{"address": r.address, "lon": r.lon, "lat": r.lat, **_public(r)} for r in rows]
+
+
+def _public(row: Any) -> dict[str, Any]:
+    worker = (
+        {"name": row.worker, "duty": row.duty, "service_phone": row.service_phone}
+        if row.worker
+        else None
+    )
+    return {"grid": {"code": row.code, "name": row.name}, "worker": worker}

@@ -165,3 +165,56 @@ RESIDENTS = Ledger(
           FROM stage s WHERE NOT s.rejected
     """,
 )
+
+
+_LIST = """
+    SELECT r.id, r.name, r.id_masked, r.phone_masked, r.id_cipher, r.phone_cipher, r.sex,
+           extract(year FROM age(current_date, r.birth_date))::int AS age, r.kind, r.tags,
+           r.household_id, h.household_no, r.grid_code, r.micro_code, r.generated
+      FROM residents r JOIN households h ON h.id = r.household_id
+     WHERE {where}
+     ORDER BY r.household_id, r.birth_date NULLS LAST, r.id
+     LIMIT :limit OFFSET :offset
+"""
+
+
+def _filter(grid: str | None, prefix: str | None, household_id: int | None) -> str:
+    if household_id is not None:
+        return "r.household_id = :household"
+    if grid is not None:
+        column = "micro_code" if len(grid) == 17 else "grid_code"
+        return f"r.household_id IN (SELECT id FROM households WHERE {column} = :grid)"
+    if prefix is not None:
+        return "r.grid_code >= :prefix AND r.grid_code < :prefix || ':'"
+    return "true"
+
+
+def list_residents(
+    conn: Connection,
+    *,
+    grid: str | None = None,
+    prefix: str | None = None,
+    household_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """Residents of a grid, a region (code prefix) or a household, with ciphertexts (the caller
+    decides what to unmask), and the total the filter matches."""
+    where = _filter(grid, prefix, household_id)
+    params = {"grid": grid, "prefix": prefix, "household": household_id}
+    rows = conn.execute(
+        text(_LIST.format(where=where)), {**params, "limit": limit, "offset": offset}
+    ).mappings()
+    total = conn.execute(
+        text(f"SELECT count(*) FROM residents r WHERE {where}"), params
+    ).scalar_one()
+    return [dict(r) for r in rows], total
+
+
+def find_by_id_number(conn: Connection, id_hash: bytes) -> dict[str, Any] | None:
+    """A resident by the keyed hash of an ID number (exact look-up, no decryption)."""
+    row = conn.execute(
+        text(_LIST.format(where="r.id_hash = :h")), {"h": id_hash, "limit": 1, "offset": 0}
+    )
+    found = row.mappings().first()
+    return dict(found) if found else None

@@ -1,0 +1,148 @@
+"""The grid profile (网格画像): what a grid, or a region rolled up, holds at a glance.
+
+Counts only: households, population by kind, the age pyramid by sex in 5-year bands, key
+populations by tag, places, organisations and facilities by kind. Every count runs in
+PostgreSQL under the caller's row-level security, so a region's roll-up is the caller's part of
+it. A grid's residents are reached through its households (indexed by grid), a region's by the
+range of their grid codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from gridmap.codes import parse_region_code
+
+BANDS = [f"{age}-{age + 4}" for age in range(0, 100, 5)] + ["100+"]
+
+
+@dataclass(frozen=True)
+class Area:
+    """What a profile is of: a grid, a micro-grid or a region (its code range)."""
+
+    code: str
+    level: str
+    where: str  # a condition on ``grid_code``/``micro_code`` with :lo and :hi bound
+    lo: str
+    hi: str
+
+    @classmethod
+    def of(cls, code: str) -> Area:
+        if len(code) == 17:
+            return cls(code, "micro_grid", "micro_code = :lo", code, code)
+        if len(code) == 15:
+            return cls(code, "grid", "grid_code = :lo", code, code)
+        region = parse_region_code(code)
+        prefix = region.prefix
+        return cls(
+            code, region.level.value, "grid_code >= :lo AND grid_code < :hi", prefix, prefix + ":"
+        )
+
+    @property
+    def params(self) -> dict[str, str]:
+        return {"lo": self.lo, "hi": self.hi}
+
+
+def _counts(conn: Connection, sql: str, area: Area) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in conn.execute(text(sql.format(where=area.where)), area.params)]
+
+
+def _residents_of(area: Area) -> str:
+    """Residents of the area: through households for a grid (index), by range for a region."""
+    if area.level in ("grid", "micro_grid"):
+        return "residents r WHERE r.household_id IN (SELECT id FROM households h WHERE h.{where})"
+    return "residents r WHERE r.{where}"
+
+
+def heading(conn: Connection, area: Area) -> dict[str, Any] | None:
+    """Code, name, area and provenance of the grid or region (None: not visible)."""
+    table = "grids" if area.level in ("grid", "micro_grid") else "regions"
+    area_sql = "area_km2" if table == "grids" else "gridmap_area_km2(boundary)"
+    row = (
+        conn.execute(
+            text(
+                f"SELECT code, name, {area_sql} AS area_km2, generated FROM {table} WHERE code = :c"
+            ),
+            {"c": area.code},
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
+
+
+def totals(conn: Connection, area: Area) -> dict[str, int]:
+    row = conn.execute(
+        text(
+            f"""
+            SELECT (SELECT count(*) FROM buildings WHERE {area.where}) AS buildings,
+                   (SELECT count(*) FROM households WHERE {area.where}) AS households,
+                   (SELECT count(*) FROM {_residents_of(area).format(where=area.where)})
+                     AS residents,
+                   (SELECT count(*) FROM places WHERE {area.where} AND must_visit) AS must_visit
+            """
+        ),
+        area.params,
+    ).one()
+    return dict(row._mapping)
+
+
+def population(conn: Connection, area: Area) -> dict[str, Any]:
+    """Residents by kind, the age pyramid by sex, and key populations by tag."""
+    source = _residents_of(area)
+    by_kind = _counts(conn, f"SELECT kind, count(*) FROM {source} GROUP BY 1", area)
+    pyramid = _counts(
+        conn,
+        "SELECT sex, least(extract(year FROM age(current_date, birth_date))::int / 5, 20),"
+        f" count(*) FROM {source} AND birth_date IS NOT NULL GROUP BY 1, 2",
+        area,
+    )
+    tags = _counts(conn, f"SELECT unnest(tags), count(*) FROM {source} GROUP BY 1", area)
+    male, female = [0] * len(BANDS), [0] * len(BANDS)
+    for sex, band, count in pyramid:
+        (male if sex == "M" else female)[band] += count
+    return {
+        "by_kind": dict(by_kind),
+        "age_pyramid": {"bands": BANDS, "male": male, "female": female},
+        "by_tag": dict(tags),
+    }
+
+
+def by_kind(conn: Connection, area: Area, table: str, column: str) -> dict[str, int]:
+    """Rows of a located layer per kind (places by kind, things by category …)."""
+    return dict(
+        _counts(conn, f"SELECT {column}, count(*) FROM {table} WHERE {{where}} GROUP BY 1", area)
+    )
+
+
+def children(conn: Connection, area: Area) -> list[dict[str, Any]]:
+    """A region's next level down (sub-regions, and grids lying directly under it) with their
+    households and residents: one grouped scan per table, summed by code prefix."""
+    kids = conn.execute(
+        text(
+            "SELECT code, name, prefix FROM regions WHERE parent_code = :code"
+            " UNION ALL SELECT code, name, code FROM grids"
+            " WHERE region_code = :code AND length(code) = 15 ORDER BY 1"
+        ),
+        {"code": area.code},
+    ).all()
+    per_grid = {
+        table: dict(
+            _counts(
+                conn, f"SELECT grid_code, count(*) FROM {table} WHERE {{where}} GROUP BY 1", area
+            )
+        )
+        for table in ("households", "residents")
+    }
+    rows = []
+    for code, name, prefix in kids:
+        counts = {
+            table: sum(n for grid, n in grids.items() if grid.startswith(prefix))
+            for table, grids in per_grid.items()
+        }
+        if len(code) == 15 or any(counts.values()):
+            rows.append({"code": code, "name": name, **counts})
+    return rows
