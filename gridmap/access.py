@@ -57,6 +57,8 @@ class Principal:
         return ALL in self.permissions or permission in self.permissions
 
 
+# the command line runs as the database owner; this tells the SQL it may see everything
+SYSTEM = Principal(username="cli", role="admin", scope=ALL, permissions=frozenset({ALL}))
 PUBLIC = Principal(username="public", role="public", scope=ALL, permissions=frozenset({"public"}))
 
 

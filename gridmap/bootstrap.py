@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from gridmap.db import migrate
 from gridmap.db.engine import engine_for, owner_url
@@ -33,6 +35,7 @@ def prepare(settings: Settings, demo: bool = True) -> dict[str, Any]:
         if demo and grids.count(conn) == 0:
             done["regions"] = loaders.load_regions(conn).written
             done["demo"] = demo_module.load_demo(conn)
+            done["people"] = _demo_people(conn, settings)
         if demo and users.count(conn) == 0:
             first_grid = conn.execute(
                 text("SELECT min(code) FROM grids WHERE code LIKE :p"),
@@ -43,3 +46,23 @@ def prepare(settings: Settings, demo: bool = True) -> dict[str, Any]:
                 accounts.create_demo_users(conn, settings, demo_module.COUNTY_CODE, first_grid, out)
             )
     return done
+
+
+def _demo_people(conn: Connection, settings: Settings) -> dict[str, Any]:
+    """A small generated population for the demo county, through the real import path."""
+    from gridmap import city
+    from gridmap import demo as demo_module
+    from gridmap.access import SYSTEM, apply_scope
+
+    if not settings.people.demo_residents:
+        return {}
+    apply_scope(conn, SYSTEM)
+    with tempfile.TemporaryDirectory(prefix="gridmap-demo-") as folder:
+        return city.populate(
+            conn,
+            settings,
+            demo_module.COUNTY_CODE[:6],
+            settings.people.demo_residents,
+            seed=2026,
+            workdir=Path(folder),
+        )

@@ -52,6 +52,16 @@ def _transaction(url: str) -> Iterator[Connection]:
 
 
 @contextlib.contextmanager
+def _scoped_transaction(url: str) -> Iterator[Connection]:
+    """A transaction that tells the SQL the caller is the system (sees every jurisdiction)."""
+    from gridmap.access import SYSTEM, apply_scope
+
+    with _transaction(url) as conn:
+        apply_scope(conn, SYSTEM)
+        yield conn
+
+
+@contextlib.contextmanager
 def progress_bar(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr; yields the callback that advances it."""
     columns = [
@@ -379,15 +389,25 @@ def divide_cmd(
             console.print(f"accepted: {written}")
 
 
-@app.command("demo")
+demo_app = typer.Typer(
+    help="The demo county, and generated cities for demos and benchmarks.",
+    invoke_without_command=True,
+)
+app.add_typer(demo_app, name="demo")
+
+
+@demo_app.callback()
 def demo_cmd(
+    ctx: typer.Context,
     townships: Annotated[
         Path | None, typer.Option(help="township polygons with a `name` field (else generated)")
     ] = None,
     grids: Annotated[int, typer.Option(help="about how many grids to generate")] = 240,
     seed: Annotated[int, typer.Option(help="random seed of the generated geometry")] = 2026,
 ) -> None:
-    """(Re)load the demo county 弋阳县 with generated grids."""
+    """(Re)load the demo county 弋阳县 with generated grids (without a subcommand)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from gridmap import demo, loaders
 
     with _clean_errors(), database_running() as url:
@@ -396,6 +416,77 @@ def demo_cmd(
             loaders.load_regions(conn)
             counts = demo.load_demo(conn, townships, grids, seed, advance)
     console.print(f"demo county 361126: {counts['townships']} townships, {counts['grids']} grids")
+
+
+@demo_app.command("generate")
+def demo_generate(
+    out: Annotated[Path, typer.Option("-o", "--out", help="folder to write the city into")],
+    grids: Annotated[int, typer.Option(help="about how many grids")] = 10_000,
+    residents: Annotated[int, typer.Option(help="about how many residents")] = 5_000_000,
+    seed: Annotated[int, typer.Option(help="random seed")] = 1,
+    region: Annotated[
+        str, typer.Option(help="city or county whose township codes are used (12 digits)")
+    ] = "361100000000",
+) -> None:
+    """Write a generated city (grids, buildings, households, residents, places, things,
+    organisations, grid staff) into files that `gridmap demo load` imports. Generated data,
+    not real people."""
+    from gridmap import city
+
+    with _clean_errors(), progress_bar("residents", residents) as advance:
+        manifest = city.generate(out, region, grids, residents, seed, advance)
+    console.print(", ".join(f"{k}: {v}" for k, v in manifest.items() if isinstance(v, int)))
+    console.print(f"written to {out}")
+
+
+@demo_app.command("load")
+def demo_load(
+    folder: Annotated[Path, typer.Argument(help="a folder written by `gridmap demo generate`")],
+) -> None:
+    """Load a generated city through the real import path, in one transaction."""
+    from gridmap import city
+
+    with _clean_errors(), database_running() as url:
+        migrate.upgrade(url)
+        with progress_bar("rows", None) as advance, _scoped_transaction(url) as conn:
+            counts = city.load(conn, folder, get_settings(), advance)
+    console.print(json.dumps(counts, ensure_ascii=False))
+
+
+def _import_ledger(layer: str) -> Callable[..., None]:
+    def command(
+        file: Annotated[
+            Path, typer.Argument(help="CSV, .xlsx, or GeoJSON/GPKG for located layers")
+        ],
+        crs: Annotated[
+            str | None, typer.Option(help="coordinates' CRS: EPSG:…, GCJ-02, BD-09 (else WGS84)")
+        ] = None,
+    ) -> None:
+        from gridmap import imports
+
+        with _clean_errors(), database_running() as url:
+            migrate.upgrade(url)
+            with progress_bar(f"{layer} rows", None) as advance, _scoped_transaction(url) as conn:
+                report = imports.import_ledger(conn, layer, file, get_settings(), crs, advance)
+        console.print(
+            f"{layer}: {report.read} rows read, {report.written} written,"
+            f" {report.rejected} rejected"
+        )
+        for reason, count in report.reasons.items():
+            console.print(f"  {count} × {reason}")
+        for path in report.rejects_files:
+            console.print(f"  rejects: {path}")
+
+    command.__doc__ = (
+        f"Import a {layer.replace('_', ' ')} ledger (台账); rows are checked in SQL, rejects go"
+        " to FILE.rejects.csv, and a file that fails half-way changes nothing."
+    )
+    return command
+
+
+for _layer in ("residents", "households", "buildings", "places", "things", "organisations"):
+    import_app.command(_layer)(_import_ledger(_layer))
+import_app.command("grid-workers")(_import_ledger("grid_workers"))
 
 
 # -- users ----------------------------------------------------------------------------------

@@ -307,6 +307,9 @@ class PeopleSettings(BaseSettings):
         "rural_house": "农村自建房",
     }
     import_batch_rows: int = Field(default=50_000, ge=1000, description="rows per COPY batch")
+    demo_residents: int = Field(
+        default=20_000, ge=0, description="generated residents loaded with the demo county"
+    )
 
 
 class SecuritySettings(BaseSettings):
