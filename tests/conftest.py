@@ -19,7 +19,7 @@ from sqlalchemy import Connection, text
 
 from gridmap.api.main import create_app
 from gridmap.db.embedded import EmbeddedCluster
-from gridmap.db.engine import dispose_engines, embedded_cluster, engine_for
+from gridmap.db.engine import app_engine, dispose_engines, embedded_cluster, engine_for
 from gridmap.settings import Settings, get_settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -130,6 +130,17 @@ def database(cluster: EmbeddedCluster, settings: Settings) -> str:
 def conn(database: str, settings: Settings) -> Iterator[Connection]:
     """The owner's connection in a transaction that is rolled back after the test."""
     with engine_for(settings, database).connect() as connection:
+        transaction = connection.begin()
+        try:
+            yield connection
+        finally:
+            transaction.rollback()
+
+
+@pytest.fixture
+def app_conn(database: str, settings: Settings) -> Iterator[Connection]:
+    """A connection as the application role (RLS applies), rolled back after the test."""
+    with app_engine(settings).connect() as connection:
         transaction = connection.begin()
         try:
             yield connection

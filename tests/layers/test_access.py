@@ -1,26 +1,11 @@
 """The application role as PostgreSQL sees it: no owner, no superuser, policies apply."""
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from gridmap.access import Principal, apply_scope
-from gridmap.db.engine import app_engine
-from gridmap.settings import Settings
 from tests.conftest import TOWNSHIP_A
-
-
-@pytest.fixture
-def app_conn(database: str, settings: Settings) -> Iterator[Connection]:
-    """A connection as the application role, in a transaction rolled back afterwards."""
-    with app_engine(settings).connect() as connection:
-        transaction = connection.begin()
-        try:
-            yield connection
-        finally:
-            transaction.rollback()
 
 
 def _as(conn: Connection, scope: str, *permissions: str) -> None:
