@@ -526,6 +526,15 @@ def one_of(column: str, param: str, what: str) -> str:
     )
 
 
+def phone(column: str) -> str:
+    """A mobile number (11 digits, 13x–19x) or a landline with its area code."""
+    return (
+        f"('{column}', s.{column}, CASE WHEN s.{column} IS NOT NULL AND s.{column} !~"
+        " '^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$' THEN 'not a mobile number (11 digits,"
+        " 13x–19x) or a landline with its area code' END)"
+    )
+
+
 BOOLEAN_WORDS = ["true", "false", "t", "f", "1", "0", "yes", "no", "y", "n", "是", "否"]
 TRUE_WORDS = ["true", "t", "1", "yes", "y", "是"]
 

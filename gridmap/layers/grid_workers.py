@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gridmap.ledgers import Column, Ledger, one_of, required
+from gridmap.ledgers import Column, Ledger, one_of, phone, required
 
 
 def _check_grids(conn: Connection) -> None:
@@ -35,7 +35,8 @@ GRID_WORKERS = Ledger(
     ),
     checks=", ".join(
         [
-            required("grid_code"),
+            required("grid"),
+            phone("service_phone"),
             required("name"),
             required("duty"),
             one_of("duty", "duties", "duty"),

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, text
 
 from gridmap import pii
 from gridmap.codes import PROVINCE_CODES
-from gridmap.ledgers import Column, Ledger, Prepare, Row, link, one_of, required
+from gridmap.ledgers import Column, Ledger, Prepare, Row, link, one_of, phone, required
 
 # residence permits of Hong Kong, Macao and Taiwan residents use 83xxxx (GB/T 2260 has no 83)
 ID_REGION_PREFIXES = sorted(PROVINCE_CODES | {"83"})
@@ -63,11 +63,6 @@ _ID_CHECK = (
     "('id_number', s.id_number, CASE WHEN s.id_number IS NULL THEN CASE WHEN s.kind <> 'foreign'"
     " THEN 'required (only foreign residents may have none)' END"
     " ELSE gridmap_id_problem(s.id_number, CAST(:id_regions AS text[])) END)"
-)
-_PHONE_CHECK = (
-    "('phone', s.phone, CASE WHEN s.phone IS NOT NULL AND s.phone !~"
-    " '^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$' THEN 'not a mobile number (11 digits,"
-    " 13x–19x) or a landline with its area code' END)"
 )
 _TAGS_CHECK = (
     "('tags', s.tags, CASE WHEN s.tags IS NOT NULL THEN (SELECT CASE WHEN count(*) > 0 THEN"
@@ -141,7 +136,7 @@ RESIDENTS = Ledger(
             required("kind"),
             one_of("kind", "kinds", "kind"),
             _ID_CHECK,
-            _PHONE_CHECK,
+            phone("phone"),
             _TAGS_CHECK,
         ]
     ),
