@@ -1,0 +1,184 @@
+"""People at city scale: a generated city of 10,000 grids and 5,000,000 residents.
+
+Figures: generating the files; importing the residents through the real path (rows/s end to
+end including validation and grid assignment, peak RSS of the importing process); re-tying
+every record after a city-wide re-grid; grid profile and find-my-grid latency through the
+server (own process); and point-in-grid assignment in PostGIS vs geopandas' ``sjoin`` on the
+same points and grids. Sizes can be lowered with GRIDMAP_BENCH_GRIDS / GRIDMAP_BENCH_RESIDENTS.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+from sqlalchemy import text
+
+from benchmarks._common import (
+    fetch,
+    prepared_cluster,
+    report,
+    server_process,
+    sign_in,
+    summary_ms,
+    timed,
+)
+from gridmap import accounts, city
+from gridmap.db.engine import engine_for
+from gridmap.layers import grids, ties
+
+GRIDS = int(os.environ.get("GRIDMAP_BENCH_GRIDS", 10_000))
+RESIDENTS = int(os.environ.get("GRIDMAP_BENCH_RESIDENTS", 5_000_000))
+REGION = "361100000000"
+PASSWORD = "bench-password-123"
+SAMPLES = 300
+
+
+def _gridmap(data_dir: Path, *args: str) -> tuple[float, int, str]:
+    """Run a gridmap command in its own process: (seconds, peak RSS in MiB, output)."""
+    env = {**os.environ, "GRIDMAP_DATA_DIR": str(data_dir)}
+    began = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks._rss", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - began
+    if done.returncode != 0:
+        raise RuntimeError(f"gridmap {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    peak = int(re.search(r"PEAK_RSS_KIB=(\d+)", done.stdout).group(1)) // 1024
+    return seconds, peak, done.stdout + done.stderr
+
+
+def _regrid(conn) -> int:
+    """A city-wide re-grid: the same townships cut into a different set of grids."""
+    shape = city.city_shape(REGION, GRIDS, seed=99)
+    records = [
+        grids.GridRecord(code=c, region_code=r, name=n, wkb=w, generated=True)
+        for c, r, n, w in zip(
+            shape.grids.code,
+            shape.grids.region_code,
+            shape.grids.name,
+            shapely.to_wkb(shape.grids.geometry.values),
+            strict=True,
+        )
+    ]
+    return grids.replace_under(conn, REGION[:4], records)
+
+
+def _postgis_vs_sjoin(conn) -> tuple[float, float, int]:
+    """Seconds to assign every building to its grid: PostGIS (grids outer) and geopandas."""
+    sql = """
+        SELECT count(*) FROM (
+          SELECT DISTINCT ON (p.id) p.id, g.code FROM grids g
+           CROSS JOIN LATERAL (SELECT b.id FROM buildings b
+                                WHERE ST_Intersects(g.boundary, b.pt)) p
+           WHERE length(g.code) = 15 ORDER BY p.id, g.code) t
+    """
+    postgis_s, count = timed(lambda: conn.execute(text(sql)).scalar_one())
+    points = gpd.read_postgis("SELECT id, pt FROM buildings", conn, geom_col="pt")
+    polygons = gpd.read_postgis(
+        "SELECT code, boundary FROM grids WHERE length(code) = 15", conn, geom_col="boundary"
+    )
+    sjoin_s, joined = timed(lambda: gpd.sjoin(points, polygons, predicate="intersects"))
+    assert joined.id.nunique() == count, (joined.id.nunique(), count)
+    return postgis_s, sjoin_s, count
+
+
+def _latencies(base: str, headers: dict[str, str], paths: list[str]) -> list[float]:
+    for path in paths[:10]:
+        fetch(base + path, headers)  # warm up
+    return [fetch(base + path, headers)[0] for path in paths]
+
+
+def main() -> None:
+    with prepared_cluster("people", demo=False) as (cluster, settings):
+        data_dir = cluster.data_dir
+        folder = Path(tempfile.mkdtemp(prefix="gridmap-city-", dir=data_dir))
+        gen_s, gen_rss, _ = _gridmap(
+            data_dir,
+            "demo", "generate", "-o", str(folder), "--grids", str(GRIDS),
+            "--residents", str(RESIDENTS), "--seed", "7", "--region", REGION,
+        )  # fmt: skip
+        residents_file = folder / "residents.csv"
+        held = residents_file.rename(folder / "residents.csv.held")
+        load_s, load_rss, _ = _gridmap(data_dir, "demo", "load", str(folder))
+        held.rename(residents_file)
+        import_s, import_rss, _ = _gridmap(data_dir, "import", "residents", str(residents_file))
+        owner = engine_for(settings, cluster.url())
+        with owner.begin() as conn:
+            counts = dict(
+                conn.execute(
+                    text(
+                        "SELECT 'residents', count(*) FROM residents UNION ALL"
+                        " SELECT 'households', count(*) FROM households UNION ALL"
+                        " SELECT 'buildings', count(*) FROM buildings UNION ALL"
+                        " SELECT 'grids', count(*) FROM grids"
+                    )
+                ).all()
+            )
+            conn.execute(text("ANALYZE"))
+            accounts.add_user(conn, settings, "bench", "admin", REGION, PASSWORD)
+            grid_codes = (
+                conn.execute(
+                    text(
+                        "SELECT code FROM grids WHERE length(code) = 15 ORDER BY md5(code) LIMIT :n"
+                    ),
+                    {"n": SAMPLES},
+                )
+                .scalars()
+                .all()
+            )
+            points = conn.execute(
+                text("SELECT ST_X(pt), ST_Y(pt) FROM buildings ORDER BY md5(id::text) LIMIT :n"),
+                {"n": SAMPLES},
+            ).all()
+        with server_process(data_dir) as base:
+            headers = sign_in(base, "bench", PASSWORD)
+            profile = _latencies(base, headers, [f"/api/v1/grids/{c}/profile" for c in grid_codes])
+            find = _latencies(base, {}, [f"/public/find?lon={x}&lat={y}" for x, y in points])
+        with owner.begin() as conn:
+            postgis_s, sjoin_s, assigned = _postgis_vs_sjoin(conn)
+        with owner.begin() as conn:
+            regrid_s, _ = timed(lambda: _regrid(conn))
+            retie_s, moved = timed(lambda: ties.retie(conn, None))
+        rows_per_s = counts["residents"] / import_s
+        report(
+            f"people at city scale ({counts['grids']} grids, {counts['residents']:,} residents,"
+            f" {counts['households']:,} households, {counts['buildings']:,} buildings)",
+            [
+                ("generate files (demo generate)", f"{gen_s:.0f} s, peak RSS {gen_rss} MiB"),
+                ("load grids + other ledgers", f"{load_s:.0f} s, peak RSS {load_rss} MiB"),
+                (
+                    "import residents (end to end)",
+                    f"{import_s:.0f} s = {rows_per_s:,.0f} rows/s (aim ≥ 30,000),"
+                    f" peak RSS {import_rss} MiB (aim < 2048)",
+                ),
+                ("city-wide re-grid (write grids)", f"{regrid_s:.1f} s"),
+                (
+                    "re-tie every record",
+                    f"{retie_s:.1f} s (aim < 60 s): "
+                    + ", ".join(f"{k} {v:,}" for k, v in moved.items()),
+                ),
+                ("grid profile", summary_ms(profile) + " (aim p95 < 150 ms)"),
+                ("find my grid", summary_ms(find) + " (aim p95 < 20 ms)"),
+                (
+                    f"point-in-grid, {assigned:,} buildings",
+                    f"PostGIS {postgis_s:.2f} s, geopandas sjoin {sjoin_s:.2f} s,"
+                    f" ratio {postgis_s / sjoin_s:.2f}",
+                ),
+            ],
+        )
+
+
+if __name__ == "__main__":
+    main()
