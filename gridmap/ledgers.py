@@ -57,11 +57,20 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Check:
+    """A row check: the field it is about, and SQL over the staging row ``s`` giving the
+    reason the value is refused (NULL when it is fine)."""
+
+    field: str
+    reason: str
+    value: str | None = None  # SQL of the value reported (default: the field's column)
+
+
+@dataclass(frozen=True)
 class Ledger:
     """How one layer imports: columns, staging extras, SQL checks, look-ups and the move.
 
-    ``checks`` are rows of a SQL ``VALUES`` list over the staging row ``s``: ``('field',
-    value, reason)`` where reason is NULL when the field is fine. ``resolve`` statements run
+    ``checks`` run in one pass over the staging rows. ``resolve`` steps run
     after the tie and may insert into ``stage_rejects`` (row_no, field, value, reason).
     ``move`` inserts ``stage s WHERE NOT s.rejected`` into the layer.
     """
@@ -69,7 +78,7 @@ class Ledger:
     layer: str
     columns: tuple[Column, ...]
     move: str
-    checks: str = ""
+    checks: tuple[Check, ...] = ()
     resolve: tuple[str | Callable[[Connection], None], ...] = ()
     prepared: tuple[str, ...] = ()  # staging columns ("name type") filled by ``prepare``
     prepare: Callable[[Any], Prepare] | None = None  # settings -> row -> prepared values
@@ -326,12 +335,20 @@ def _stage_rows(
             on_progress(len(batch.rows))
 
 
-_ROW_CHECKS = """
-    INSERT INTO stage_rejects (row_no, field, value, reason)
-    SELECT s.row_no, c.field, c.value, c.reason
-      FROM stage s CROSS JOIN LATERAL (VALUES {checks}) AS c(field, value, reason)
-     WHERE c.reason IS NOT NULL
-"""
+def row_checks_sql(checks: Sequence[Check]) -> str:
+    """One pass over the staging rows computing every check's reason once, unnested into
+    rejects (a LATERAL VALUES list per row measured 3× slower)."""
+    fields = ", ".join(f"'{c.field}'" for c in checks)
+    values = ", ".join(f"CAST({c.value or 's.' + c.field} AS text)" for c in checks)
+    reasons = ", ".join(f"CAST({c.reason} AS text)" for c in checks)
+    return f"""
+        INSERT INTO stage_rejects (row_no, field, value, reason)
+        SELECT s.row_no, u.field, u.value, u.reason
+          FROM stage s CROSS JOIN LATERAL unnest(ARRAY[{fields}], ARRAY[{values}],
+                                                 ARRAY[{reasons}]) AS u(field, value, reason)
+         WHERE u.reason IS NOT NULL
+    """
+
 
 # grids drive the join (grids outer, an index scan of the staged points inner): PostGIS reuses
 # each grid's prepared geometry for all its points
@@ -502,36 +519,39 @@ def link(conn: Connection, column: str, table: str, key: str, target: str) -> No
 # -- SQL check builders (rows of the checks' VALUES list over the staging row ``s``) ---------
 
 
-def required(column: str) -> str:
-    return f"('{column}', s.{column}, CASE WHEN s.{column} IS NULL THEN 'required' END)"
+def required(column: str) -> Check:
+    return Check(column, f"CASE WHEN s.{column} IS NULL THEN 'required' END")
 
 
-def whole_number(column: str, low: int, high: int) -> str:
-    return (
-        f"('{column}', s.{column}, CASE WHEN s.{column} IS NULL THEN NULL"
+def whole_number(column: str, low: int, high: int) -> Check:
+    return Check(
+        column,
+        f"CASE WHEN s.{column} IS NULL THEN NULL"
         f" WHEN s.{column} !~ '^-?[0-9]{{1,9}}$'"
         f" THEN format('%s is not a whole number', s.{column})"
         f" WHEN s.{column}::bigint NOT BETWEEN {low} AND {high}"
-        f" THEN format('%s is not between {low} and {high}', s.{column}) END)"
+        f" THEN format('%s is not between {low} and {high}', s.{column}) END",
     )
 
 
-def one_of(column: str, param: str, what: str) -> str:
+def one_of(column: str, param: str, what: str) -> Check:
     """The value is one of the vocabulary bound as ``:param`` (an array of codes)."""
-    return (
-        f"('{column}', s.{column}, CASE WHEN s.{column} IS NOT NULL"
+    return Check(
+        column,
+        f"CASE WHEN s.{column} IS NOT NULL"
         f" AND NOT (s.{column} = ANY (CAST(:{param} AS text[])))"
         f" THEN format('unknown {what} %s (known: %s)',"
-        f" s.{column}, array_to_string(CAST(:{param} AS text[]), ', ')) END)"
+        f" s.{column}, array_to_string(CAST(:{param} AS text[]), ', ')) END",
     )
 
 
-def phone(column: str) -> str:
+def phone(column: str) -> Check:
     """A mobile number (11 digits, 13x–19x) or a landline with its area code."""
-    return (
-        f"('{column}', s.{column}, CASE WHEN s.{column} IS NOT NULL AND s.{column} !~"
+    return Check(
+        column,
+        f"CASE WHEN s.{column} IS NOT NULL AND s.{column} !~"
         " '^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$' THEN 'not a mobile number (11 digits,"
-        " 13x–19x) or a landline with its area code' END)"
+        " 13x–19x) or a landline with its area code' END",
     )
 
 
@@ -539,11 +559,12 @@ BOOLEAN_WORDS = ["true", "false", "t", "f", "1", "0", "yes", "no", "y", "n", "�
 TRUE_WORDS = ["true", "t", "1", "yes", "y", "是"]
 
 
-def boolean(column: str) -> str:
-    return (
-        f"('{column}', s.{column}, CASE WHEN s.{column} IS NOT NULL AND NOT (lower(s.{column})"
+def boolean(column: str) -> Check:
+    return Check(
+        column,
+        f"CASE WHEN s.{column} IS NOT NULL AND NOT (lower(s.{column})"
         f" = ANY (ARRAY{BOOLEAN_WORDS!r})) THEN format('%s is not yes/no (true/false, 是/否)',"
-        f" s.{column}) END)"
+        f" s.{column}) END",
     )
 
 
@@ -609,7 +630,7 @@ def run_ledger(
     read = copy_rows(conn, "stage", names, rows)
     params = {**ledger.params(settings), "generated": generated}
     if ledger.checks:
-        conn.execute(text(_ROW_CHECKS.format(checks=ledger.checks)), params)
+        conn.execute(text(row_checks_sql(ledger.checks)), params)
     if ledger.located or ledger.by_building:
         _locate(conn, ledger)
     _reject_taken_keys(conn, ledger)

@@ -33,14 +33,12 @@ BUILDINGS = Ledger(
         Column("use", ("用途", "房屋用途")),
         Column("year", ("建成年份", "年份")),
     ),
-    checks=", ".join(
-        [
-            required("code"),
-            required("address"),
-            whole_number("floors", 1, 300),
-            whole_number("year", 1000, 2100),
-            one_of("use", "uses", "building use"),
-        ]
+    checks=(
+        required("code"),
+        required("address"),
+        whole_number("floors", 1, 300),
+        whole_number("year", 1000, 2100),
+        one_of("use", "uses", "building use"),
     ),
     located=True,
     key="code",
@@ -70,7 +68,7 @@ HOUSEHOLDS = Ledger(
         Column("address", ("地址", "住址")),
         Column("registered", ("户籍户", "是否户籍")),
     ),
-    checks=", ".join([required("household_no"), required("building_code"), boolean("registered")]),
+    checks=(required("household_no"), required("building_code"), boolean("registered")),
     key="household_no",
     resolve=(_link_building,),
     move=f"""

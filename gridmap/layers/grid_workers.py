@@ -33,14 +33,12 @@ GRID_WORKERS = Ledger(
         Column("duty", ("职务", "岗位"), required=True),
         Column("service_phone", ("服务电话", "联系电话")),
     ),
-    checks=", ".join(
-        [
-            required("grid"),
-            phone("service_phone"),
-            required("name"),
-            required("duty"),
-            one_of("duty", "duties", "duty"),
-        ]
+    checks=(
+        required("grid"),
+        phone("service_phone"),
+        required("name"),
+        required("duty"),
+        one_of("duty", "duties", "duty"),
     ),
     resolve=(_check_grids,),
     params=lambda settings: {"duties": list(settings.people.duties)},

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from gridmap.ledgers import Column, Ledger, as_boolean, boolean, one_of, required
+from gridmap.ledgers import Check, Column, Ledger, as_boolean, boolean, one_of, required
 
 _CODE = Column("code", ("编码", "编号"), required=True)
 _LOCATED_COLUMNS = "s.pt, s.grid_code, s.micro_code, :generated"
@@ -26,14 +26,12 @@ PLACES = Ledger(
         Column("must_visit", ("必到点", "是否必到点")),
         Column("building_code", ("楼栋编码",)),
     ),
-    checks=", ".join(
-        [
-            required("code"),
-            required("name"),
-            required("kind"),
-            one_of("kind", "kinds", "place kind"),
-            boolean("must_visit"),
-        ]
+    checks=(
+        required("code"),
+        required("name"),
+        required("kind"),
+        one_of("kind", "kinds", "place kind"),
+        boolean("must_visit"),
     ),
     located=True,
     by_building=True,
@@ -55,9 +53,7 @@ THINGS = Ledger(
         Column("category", ("类别", "部件类别", "类别代码"), required=True),
         Column("name", ("名称",)),
     ),
-    checks=", ".join(
-        [required("code"), required("category"), one_of("category", "categories", "category")]
-    ),
+    checks=(required("code"), required("category"), one_of("category", "categories", "category")),
     located=True,
     key="code",
     params=lambda settings: {"categories": list(settings.people.thing_categories)},
@@ -80,14 +76,15 @@ ORGANISATIONS = Ledger(
         Column("address", ("地址",)),
         Column("building_code", ("楼栋编码",)),
     ),
-    checks=", ".join(
-        [
-            required("name"),
-            required("kind"),
-            one_of("kind", "kinds", "organisation kind"),
-            f"('code', s.code, CASE WHEN s.code IS NOT NULL AND s.code !~ '{_CREDIT_CODE}'"
-            " THEN 'not a unified social credit code (18 characters, GB 32100)' END)",
-        ]
+    checks=(
+        required("name"),
+        required("kind"),
+        one_of("kind", "kinds", "organisation kind"),
+        Check(
+            "code",
+            f"CASE WHEN s.code IS NOT NULL AND s.code !~ '{_CREDIT_CODE}'"
+            " THEN 'not a unified social credit code (18 characters, GB 32100)' END",
+        ),
     ),
     located=True,
     by_building=True,

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, text
 
 from gridmap import pii
 from gridmap.codes import PROVINCE_CODES
-from gridmap.ledgers import Column, Ledger, Prepare, Row, link, one_of, phone, required
+from gridmap.ledgers import Check, Column, Ledger, Prepare, Row, link, one_of, phone, required
 
 # residence permits of Hong Kong, Macao and Taiwan residents use 83xxxx (GB/T 2260 has no 83)
 ID_REGION_PREFIXES = sorted(PROVINCE_CODES | {"83"})
@@ -59,17 +59,19 @@ def _sealed(value: pii.Sealed | None) -> tuple[Any, Any, Any]:
     return (value.hash, value.cipher, value.masked) if value else (None, None, None)
 
 
-_ID_CHECK = (
-    "('id_number', s.id_number, CASE WHEN s.id_number IS NULL THEN CASE WHEN s.kind <> 'foreign'"
+_ID_CHECK = Check(
+    "id_number",
+    "CASE WHEN s.id_number IS NULL THEN CASE WHEN s.kind <> 'foreign'"
     " THEN 'required (only foreign residents may have none)' END"
-    " ELSE gridmap_id_problem(s.id_number, CAST(:id_regions AS text[])) END)"
+    " ELSE gridmap_id_problem(s.id_number, CAST(:id_regions AS text[])) END",
 )
-_TAGS_CHECK = (
-    "('tags', s.tags, CASE WHEN s.tags IS NOT NULL THEN (SELECT CASE WHEN count(*) > 0 THEN"
+_TAGS_CHECK = Check(
+    "tags",
+    "CASE WHEN s.tags IS NOT NULL THEN (SELECT CASE WHEN count(*) > 0 THEN"
     " format('unknown key-population tag(s) %s (known: %s)', string_agg(t, ', '),"
     " array_to_string(CAST(:tags AS text[]), ', ')) END"
     " FROM unnest(string_to_array(s.tags, ';')) t"
-    " WHERE NOT (t = ANY (CAST(:tags AS text[])))) END)"
+    " WHERE NOT (t = ANY (CAST(:tags AS text[])))) END",
 )
 
 
@@ -129,16 +131,14 @@ RESIDENTS = Ledger(
     ),
     extra=("household_id bigint",),
     prepare=_prepare,
-    checks=", ".join(
-        [
-            required("name"),
-            required("household_no"),
-            required("kind"),
-            one_of("kind", "kinds", "kind"),
-            _ID_CHECK,
-            phone("phone"),
-            _TAGS_CHECK,
-        ]
+    checks=(
+        required("name"),
+        required("household_no"),
+        required("kind"),
+        one_of("kind", "kinds", "kind"),
+        _ID_CHECK,
+        phone("phone"),
+        _TAGS_CHECK,
     ),
     resolve=(_link_household, _reject_taken_ids),
     params=lambda settings: {
