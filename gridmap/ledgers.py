@@ -574,12 +574,15 @@ def as_boolean(column: str, default: bool) -> str:
 
 
 def _write_rejects(conn: Connection, path: Path) -> tuple[list[str], dict[str, int]]:
-    rows = conn.execute(
-        text("SELECT row_no, field, value, reason FROM stage_rejects ORDER BY row_no, field")
-    ).all()
-    if not rows:
+    """Stream the rejects into ``<file>.rejects.csv`` (personal values masked); a summary of
+    reasons. Read through a server-side cursor, so memory does not grow with the rejects."""
+    if not conn.execute(text("SELECT EXISTS (SELECT 1 FROM stage_rejects)")).scalar_one():
         return [], {}
+    rows = conn.execution_options(yield_per=10_000).execute(
+        text("SELECT row_no, field, value, reason FROM stage_rejects ORDER BY row_no, field")
+    )
     target = path.with_name(path.name + ".rejects.csv")
+    reasons: dict[str, int] = {}
     with target.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["row", "field", "value", "reason"])
@@ -587,10 +590,8 @@ def _write_rejects(conn: Connection, path: Path) -> tuple[list[str], dict[str, i
             mask = _MASKS.get(row.field)
             value = mask(row.value) if mask and row.value else row.value
             writer.writerow([row.row_no, row.field, value, row.reason])
-    reasons: dict[str, int] = {}
-    for row in rows:
-        label = f"{row.field}: {_reason_kind(row.reason, row.value)}"
-        reasons[label] = reasons.get(label, 0) + 1
+            label = f"{row.field}: {_reason_kind(row.reason, row.value)}"
+            reasons[label] = reasons.get(label, 0) + 1
     return [str(target)], reasons
 
 
@@ -615,6 +616,8 @@ def run_ledger(
     ``generated`` flags the rows as generated data (the demo and benchmark city).
     """
     path = Path(path)
+    # a ledger is bulk work bounded by its file, not an interactive query: no statement timeout
+    conn.execute(text("SET LOCAL statement_timeout = 0"))
     batch_rows = settings.people.import_batch_rows
     header, batches = read_batches(path, crs, batch_rows)
     positions = column_positions(ledger, header, path)
@@ -628,6 +631,7 @@ def run_ledger(
     names += ["lon", "lat", "footprint"]
     rows = _stage_rows(ledger, batches, positions, lonlat, crs, prepare, on_progress)
     read = copy_rows(conn, "stage", names, rows)
+    conn.execute(text("ANALYZE stage"))
     params = {**ledger.params(settings), "generated": generated}
     if ledger.checks:
         conn.execute(text(row_checks_sql(ledger.checks)), params)

@@ -20,6 +20,8 @@ LOCATED = ("buildings", "places", "things", "organisations")
 
 def retie(conn: Connection, area_wkb: bytes | None = None) -> dict[str, int]:
     """Re-tie records inside ``area_wkb`` (EPSG:4326; None: everywhere); moved rows per layer."""
+    if area_wkb is None:  # a city-wide re-tie is bulk work, not an interactive statement
+        conn.execute(text("SET LOCAL statement_timeout = 0"))
     rows = conn.execute(
         text(
             "SELECT layer, moved FROM gridmap_retie("
