@@ -16,13 +16,16 @@ Rejects go to ``<file>.rejects.csv``; personal values in it are masked.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
 import re
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from queue import Empty, Queue
 from typing import Any
 
 import numpy as np
@@ -86,6 +89,7 @@ class Ledger:
     located: bool = False  # rows carry coordinates or a geometry
     by_building: bool = False  # rows may name a building instead of coordinates
     key: str | None = None  # the layer's unique key column
+    chunked: bool = True  # checked and moved chunk by chunk (False: the whole file at once)
     params: Callable[[Any], dict[str, Any]] = field(default=lambda settings: {})
 
     @property
@@ -294,22 +298,31 @@ def _staging_columns(ledger: Ledger) -> str:
     return "row_no integer PRIMARY KEY, " + ", ".join(columns) + ", rejected boolean DEFAULT false"
 
 
-def _stage_rows(
+def _prepared_batches(
     ledger: Ledger,
     batches: Iterator[Batch],
     positions: list[int | None],
     lonlat: tuple[int | None, int | None],
     crs: str | None,
     prepare: Prepare | None,
-    on_progress: Progress | None,
-) -> Iterator[Sequence[Any]]:
-    """Staging tuples: row number, the ledger's columns, prepared extras, WGS84 coordinates."""
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Staging tuples batch by batch: row number, the ledger's columns, prepared values and,
+    for located ledgers, WGS84 coordinates and the footprint."""
     number = 1
+    located = ledger.located or ledger.by_building
     for batch in batches:
         picked = [
             [row[p] if p is not None and p < len(row) else None for p in positions]
             for row in batch.rows
         ]
+        rows = []
+        if not located:
+            for values in picked:
+                number += 1
+                extras = prepare(values) if prepare else ()  # may normalise ``values`` first
+                rows.append((number, *values, *extras))
+            yield rows
+            continue
         if batch.lon is not None:
             lon, lat = batch.lon, batch.lat
         elif lonlat[0] is not None and lonlat[1] is not None:
@@ -323,16 +336,64 @@ def _stage_rows(
             number += 1
             extras = prepare(values) if prepare else ()
             x, y = float(lon[i]), float(lat[i])
-            yield (
-                number,
-                *values,
-                *extras,
-                None if math.isnan(x) else x,
-                None if math.isnan(y) else y,
-                footprints[i],
+            rows.append(
+                (
+                    number,
+                    *values,
+                    *extras,
+                    None if math.isnan(x) else x,
+                    None if math.isnan(y) else y,
+                    footprints[i],
+                )
             )
-        if on_progress:
-            on_progress(len(batch.rows))
+        yield rows
+
+
+def _read_ahead(batches: Iterator[list[tuple[Any, ...]]], depth: int) -> Iterator[list[Any]]:
+    """Prepare batches in a thread, up to ``depth`` ahead: reading, sealing and converting the
+    next rows overlaps the database's checks of the current chunk (the wait releases the GIL).
+    An error in the thread is raised here, in the importing thread."""
+    queue: Queue[Any] = Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if stop.is_set():
+                    return
+                queue.put(batch)
+            queue.put(done)
+        except BaseException as error:  # handed to the consumer, which raises it
+            queue.put(error)
+
+    worker = threading.Thread(target=produce, name="ledger-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while (item := queue.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            with contextlib.suppress(Empty):
+                queue.get_nowait()
+            worker.join(timeout=0.05)
+
+
+def _chunks(batches: Iterator[list[Any]], rows: int | None) -> Iterator[list[list[Any]]]:
+    """Batches grouped into chunks of about ``rows`` rows (None: one chunk)."""
+    chunk: list[list[Any]] = []
+    size = 0
+    for batch in batches:
+        chunk.append(batch)
+        size += len(batch)
+        if rows is not None and size >= rows:
+            yield chunk
+            chunk, size = [], 0
+    if chunk or size == 0:
+        yield chunk
 
 
 def row_checks_sql(checks: Sequence[Check]) -> str:
@@ -398,7 +459,6 @@ def _locate(conn: Connection, ledger: Ledger) -> None:
         " THEN 'no coordinates: give lon and lat' ELSE 'coordinates out of range' END"
         " FROM stage WHERE pt IS NULL AND row_no NOT IN (SELECT row_no FROM stage_rejects)",
     )
-    conn.execute(text("CREATE INDEX ON stage USING gist (pt)"))
     conn.execute(text("ANALYZE stage"))
     conn.execute(text(_TIE.format(length=15, column="grid_code", extra="")))
     conn.execute(
@@ -470,50 +530,43 @@ def _reject_taken_keys(conn: Connection, ledger: Ledger) -> None:
         )
 
 
-def link(conn: Connection, column: str, table: str, key: str, target: str) -> None:
-    """Resolve ``stage.column`` to ``table``'s row by ``key`` into ``stage.target`` (an id),
-    carrying its grid tie; names that resolve to nothing are rejected as unknown, or as
-    outside the caller's jurisdiction when the row exists where the caller cannot see it."""
-    conn.execute(
-        text(
-            f"UPDATE stage s SET {target} = t.id, grid_code = t.grid_code,"
-            f" micro_code = t.micro_code FROM {table} t WHERE t.{key} = s.{column}"
-        )
-    )
-    missing = (
+def link(conn: Connection, column: str, table: str, key: str, target: str | None = None) -> None:
+    """Check that ``stage.column`` names a row of ``table`` (by ``key``): names that resolve to
+    nothing are rejected as unknown, or as outside the caller's jurisdiction when the row
+    exists where the caller cannot see it. With ``target``, the row's id and grid tie are
+    copied onto the staging row first (small layers; big ones join at the move instead)."""
+    if target:
         conn.execute(
             text(
-                f"SELECT DISTINCT {column} FROM stage"
-                f" WHERE {column} IS NOT NULL AND {target} IS NULL"
+                f"UPDATE stage s SET {target} = t.id, grid_code = t.grid_code,"
+                f" micro_code = t.micro_code FROM {table} t WHERE t.{key} = s.{column}"
             )
         )
-        .scalars()
-        .all()
-    )
-    if not missing:
-        return
-    elsewhere = dict(
-        conn.execute(
-            text("SELECT key, grid_code FROM gridmap_keys_elsewhere(:table, :keys)"),
-            {"table": table, "keys": list(missing)},
-        ).all()
-    )
-    noun = table.rstrip("s")
-    rows = conn.execute(
-        text(f"SELECT row_no, {column} FROM stage WHERE {column} IS NOT NULL AND {target} IS NULL")
-    ).all()
-    rejects = [
-        (
-            row_no,
-            column,
-            value,
-            f"{noun} {value} is outside your jurisdiction"
-            if value in elsewhere
-            else f"unknown {noun} {value}",
+        unresolved = f"s.{column} IS NOT NULL AND s.{target} IS NULL"
+    else:
+        unresolved = (
+            f"s.{column} IS NOT NULL"
+            f" AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = s.{column})"
         )
-        for row_no, value in rows
-    ]
-    copy_rows(conn, "stage_rejects", ["row_no", "field", "value", "reason"], rejects)
+    noun = table.rstrip("s")
+    conn.execute(
+        text(
+            f"""
+            WITH missing AS MATERIALIZED (SELECT s.row_no, s.{column} AS value FROM stage s
+                                           WHERE {unresolved}),
+            elsewhere AS (SELECT * FROM gridmap_keys_elsewhere(CAST(:table AS text),
+                            ARRAY(SELECT DISTINCT value FROM missing)))
+            INSERT INTO stage_rejects (row_no, field, value, reason)
+            SELECT m.row_no, CAST(:column AS text), m.value,
+                   CASE WHEN e.key IS NOT NULL
+                        THEN format('%s %s is outside your jurisdiction', CAST(:noun AS text),
+                                    m.value)
+                        ELSE format('unknown %s %s', CAST(:noun AS text), m.value) END
+              FROM missing m LEFT JOIN elsewhere e ON e.key = m.value
+            """
+        ),
+        {"table": table, "column": column, "noun": noun},
+    )
 
 
 # -- SQL check builders (rows of the checks' VALUES list over the staging row ``s``) ---------
@@ -578,8 +631,10 @@ def _write_rejects(conn: Connection, path: Path) -> tuple[list[str], dict[str, i
     reasons. Read through a server-side cursor, so memory does not grow with the rejects."""
     if not conn.execute(text("SELECT EXISTS (SELECT 1 FROM stage_rejects)")).scalar_one():
         return [], {}
-    rows = conn.execution_options(yield_per=10_000).execute(
-        text("SELECT row_no, field, value, reason FROM stage_rejects ORDER BY row_no, field")
+    rows = conn.execute(
+        text(
+            "SELECT row_no, field, value, reason FROM stage_rejects ORDER BY row_no, field"
+        ).execution_options(yield_per=10_000)
     )
     target = path.with_name(path.name + ".rejects.csv")
     reasons: dict[str, int] = {}
@@ -599,6 +654,25 @@ def _reason_kind(reason: str, value: str | None) -> str:
     """A reason without its particular value and details, for the summary."""
     general = reason.replace(value, "…") if value else reason
     return re.sub(r"\s*\(.*?\)", "", general)
+
+
+def _check_and_move(conn: Connection, ledger: Ledger, params: dict[str, Any]) -> int:
+    """Check the staged chunk in SQL, reject what fails, move the rest; rows written."""
+    conn.execute(text("ANALYZE stage"))
+    if ledger.checks:
+        conn.execute(text(row_checks_sql(ledger.checks)), params)
+    if ledger.located or ledger.by_building:
+        _locate(conn, ledger)
+    _reject_taken_keys(conn, ledger)
+    for step in ledger.resolve:
+        if isinstance(step, str):
+            conn.execute(text(step), params)
+        else:
+            step(conn)
+    conn.execute(
+        text("UPDATE stage SET rejected = true WHERE row_no IN (SELECT row_no FROM stage_rejects)")
+    )
+    return conn.execute(text(ledger.move), params).rowcount
 
 
 def run_ledger(
@@ -628,25 +702,23 @@ def run_ledger(
     staging_table(conn, "stage_rejects", "row_no integer, field text, value text, reason text")
     prepare = ledger.prepare(settings) if ledger.prepare else None
     names = ["row_no", *ledger.names, *(e.split()[0] for e in ledger.prepared)]
-    names += ["lon", "lat", "footprint"]
-    rows = _stage_rows(ledger, batches, positions, lonlat, crs, prepare, on_progress)
-    read = copy_rows(conn, "stage", names, rows)
-    conn.execute(text("ANALYZE stage"))
-    params = {**ledger.params(settings), "generated": generated}
-    if ledger.checks:
-        conn.execute(text(row_checks_sql(ledger.checks)), params)
     if ledger.located or ledger.by_building:
-        _locate(conn, ledger)
-    _reject_taken_keys(conn, ledger)
-    for step in ledger.resolve:
-        if isinstance(step, str):
-            conn.execute(text(step), params)
-        else:
-            step(conn)
-    conn.execute(
-        text("UPDATE stage SET rejected = true WHERE row_no IN (SELECT row_no FROM stage_rejects)")
+        names += ["lon", "lat", "footprint"]
+        conn.execute(text("CREATE INDEX stage_pt_idx ON stage USING gist (pt)"))
+    params = {**ledger.params(settings), "generated": generated}
+    batches_ahead = _read_ahead(
+        _prepared_batches(ledger, batches, positions, lonlat, crs, prepare),
+        depth=max(1, settings.people.import_chunk_rows // batch_rows),
     )
-    written = conn.execute(text(ledger.move), params).rowcount
+    read = written = 0
+    chunk_rows = settings.people.import_chunk_rows if ledger.chunked else None
+    for chunk in _chunks(batches_ahead, chunk_rows):
+        conn.execute(text("TRUNCATE stage"))
+        for batch in chunk:
+            read += copy_rows(conn, "stage", names, batch)
+            if on_progress:
+                on_progress(len(batch))
+        written += _check_and_move(conn, ledger, params)
     rejects_files, reasons = _write_rejects(conn, path)
     rejected = conn.execute(text("SELECT count(DISTINCT row_no) FROM stage_rejects")).scalar_one()
     report = LedgerReport(ledger.layer, path.name, read, written, rejected, reasons, rejects_files)

@@ -306,7 +306,10 @@ class PeopleSettings(BaseSettings):
         "industrial": "工业",
         "rural_house": "农村自建房",
     }
-    import_batch_rows: int = Field(default=50_000, ge=1000, description="rows per COPY batch")
+    import_batch_rows: int = Field(default=20_000, ge=100, description="rows per COPY batch")
+    import_chunk_rows: int = Field(
+        default=200_000, ge=1000, description="rows checked and moved at a time by an import"
+    )
     demo_residents: int = Field(
         default=20_000, ge=0, description="generated residents loaded with the demo county"
     )

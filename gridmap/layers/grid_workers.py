@@ -27,6 +27,7 @@ def _check_grids(conn: Connection) -> None:
 
 GRID_WORKERS = Ledger(
     layer="grid_workers",
+    chunked=False,  # its move replaces the staff of the grids it lists: all rows at once
     columns=(
         Column("grid", ("grid_code", "网格编码", "网格代码"), required=True),
         Column("name", ("姓名",), required=True),

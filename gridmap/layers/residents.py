@@ -76,7 +76,7 @@ _TAGS_CHECK = Check(
 
 
 def _link_household(conn: Connection) -> None:
-    link(conn, "household_no", "households", "household_no", "household_id")
+    link(conn, "household_no", "households", "household_no")
 
 
 def _reject_taken_ids(conn: Connection) -> None:
@@ -129,7 +129,6 @@ RESIDENTS = Ledger(
         "phone_cipher bytea",
         "phone_masked text",
     ),
-    extra=("household_id bigint",),
     prepare=_prepare,
     checks=(
         required("name"),
@@ -150,14 +149,15 @@ RESIDENTS = Ledger(
         INSERT INTO residents (household_id, name, id_hash, id_cipher, id_masked, sex,
                                birth_date, phone_hash, phone_cipher, phone_masked, kind, tags,
                                grid_code, micro_code, generated)
-        SELECT s.household_id, s.name, s.id_hash, s.id_cipher, s.id_masked,
+        SELECT h.id, s.name, s.id_hash, s.id_cipher, s.id_masked,
                CASE WHEN s.id_number IS NULL THEN NULL
                     WHEN substr(s.id_number, 17, 1)::int % 2 = 1 THEN 'M' ELSE 'F' END,
                to_date(substr(s.id_number, 7, 8), 'YYYYMMDD'),
                s.phone_hash, s.phone_cipher, s.phone_masked, s.kind,
-               coalesce(string_to_array(s.tags, ';'), '{}'), s.grid_code, s.micro_code,
+               coalesce(string_to_array(s.tags, ';'), '{}'), h.grid_code, h.micro_code,
                :generated
-          FROM stage s WHERE NOT s.rejected
+          FROM stage s JOIN households h ON h.household_no = s.household_no
+         WHERE NOT s.rejected
     """,
 )
 

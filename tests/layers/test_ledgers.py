@@ -219,21 +219,30 @@ def test_residents_import_seals_personal_data_and_names_each_reject(
 
 
 def test_a_file_that_fails_half_way_changes_nothing(
-    system: Connection, load, estate: dict, tmp_path: Path
+    system: Connection, load, settings: Settings, estate: dict, tmp_path: Path, monkeypatch
 ) -> None:
+    """Checked and moved in chunks of 1,000 rows: a broken line in the third chunk undoes the
+    first two, which were already moved."""
+    monkeypatch.setattr(settings.people, "import_chunk_rows", 1000)
+    monkeypatch.setattr(settings.people, "import_batch_rows", 100)
     before = system.execute(text("SELECT count(*) FROM residents")).scalar_one()
-    rows = [
-        f"人{i},{resident_id(f'361126198001{i % 28 + 1:02d}{i:03d}')},,TH1,registered"
-        for i in range(1, 300)
-    ]
-    rows.insert(150, "broken,row,with,far,too,many,values,here")
-    path = _csv(tmp_path, "broken.csv", "name,id_number,phone,household_no,kind", *rows)
+
+    def row(i: int) -> str:
+        # born 1905: older than anyone the demo population holds, so no ID is taken
+        first17 = f"3611261905{(i // 28) % 12 + 1:02d}{i % 28 + 1:02d}{i // 336:03d}"
+        return f"人{i},{resident_id(first17)},,TH1,registered"
+
+    rows = [row(i) for i in range(2500)]
+    good = _csv(tmp_path, "good.csv", "name,id_number,phone,household_no,kind", *rows[:1500])
+    assert load("residents", good).written == 1500  # chunked imports do write
+    rows.insert(2200, "broken,row,with,far,too,many,values,here")
+    path = _csv(tmp_path, "broken.csv", "name,id_number,phone,household_no,kind", *rows[1500:])
     with (
-        pytest.raises(InvalidInput, match="row 152: 8 values for 5 columns"),
+        pytest.raises(InvalidInput, match="row 702: 8 values for 5 columns"),
         system.begin_nested(),
     ):
         load("residents", path)
-    assert system.execute(text("SELECT count(*) FROM residents")).scalar_one() == before
+    assert system.execute(text("SELECT count(*) FROM residents")).scalar_one() == before + 1500
 
 
 def test_excel_ledgers_and_gcj02_coordinates(
