@@ -1,7 +1,8 @@
 """Buildings (房屋/楼栋), their units (单元) and households (户).
 
 A building is located by a point (its footprint's point on surface when it has one) and tied
-to the grid and micro-grid that contain it; its units and households follow it. A household
+to the grid and micro-grid that contain it; its units and households follow it by reference
+(their row-level security looks the building's tie up). A household
 names its building by the building's code and its unit by name (units are created as they are
 first named).
 """
@@ -55,7 +56,7 @@ BUILDINGS = Ledger(
 
 
 def _link_building(conn: Connection) -> None:
-    link(conn, "building_code", "buildings", "code", "building_id")
+    link(conn, "building_code", "buildings", "code")
 
 
 HOUSEHOLDS = Ledger(
@@ -73,20 +74,21 @@ HOUSEHOLDS = Ledger(
     resolve=(_link_building,),
     move=f"""
         WITH new_units AS (
-          INSERT INTO units (building_id, name, grid_code, micro_code)
-          SELECT DISTINCT s.building_id, s.unit, s.grid_code, s.micro_code
-            FROM stage s WHERE NOT s.rejected AND s.unit IS NOT NULL
+          INSERT INTO units (building_id, name)
+          SELECT DISTINCT b.id, s.unit
+            FROM stage s JOIN buildings b ON b.code = s.building_code
+           WHERE NOT s.rejected AND s.unit IS NOT NULL
           ON CONFLICT (building_id, name) DO NOTHING
           RETURNING id, building_id, name)
         INSERT INTO households (household_no, building_id, unit_id, room, address, registered,
-                                grid_code, micro_code, generated)
-        SELECT s.household_no, s.building_id, coalesce(n.id, u.id), s.room,
+                                generated)
+        SELECT s.household_no, b.id, coalesce(n.id, u.id), s.room,
                coalesce(s.address, concat_ws(' ', b.address, s.unit, s.room)),
-               {as_boolean("registered", True)}, s.grid_code, s.micro_code, :generated
+               {as_boolean("registered", True)}, :generated
           FROM stage s
-          JOIN buildings b ON b.id = s.building_id
-          LEFT JOIN new_units n ON n.building_id = s.building_id AND n.name = s.unit
-          LEFT JOIN units u ON u.building_id = s.building_id AND u.name = s.unit
+          JOIN buildings b ON b.code = s.building_code
+          LEFT JOIN new_units n ON n.building_id = b.id AND n.name = s.unit
+          LEFT JOIN units u ON u.building_id = b.id AND u.name = s.unit
          WHERE NOT s.rejected
     """,
 )
@@ -156,7 +158,7 @@ def household(conn: Connection, household_id: int) -> dict[str, Any] | None:
         conn.execute(
             text(
                 "SELECT h.id, h.household_no, h.building_id, b.code AS building_code,"
-                " u.name AS unit, h.room, h.address, h.registered, h.grid_code, h.micro_code"
+                " u.name AS unit, h.room, h.address, h.registered, b.grid_code, b.micro_code"
                 " FROM households h JOIN buildings b ON b.id = h.building_id"
                 " LEFT JOIN units u ON u.id = h.unit_id WHERE h.id = :id"
             ),

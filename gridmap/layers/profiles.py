@@ -17,6 +17,9 @@ from sqlalchemy import Connection, text
 from gridmap.codes import parse_region_code
 
 BANDS = [f"{age}-{age + 4}" for age in range(0, 100, 5)] + ["100+"]
+# households and residents are in an area through their building
+_IN_AREA = "SELECT id FROM buildings WHERE {where}"
+_HOUSEHOLDS = f"households h WHERE h.building_id IN ({_IN_AREA})"
 
 
 @dataclass(frozen=True)
@@ -51,10 +54,8 @@ def _counts(conn: Connection, sql: str, area: Area) -> list[tuple[Any, ...]]:
 
 
 def _residents_of(area: Area) -> str:
-    """Residents of the area: through households for a grid (index), by range for a region."""
-    if area.level in ("grid", "micro_grid"):
-        return "residents r WHERE r.household_id IN (SELECT id FROM households h WHERE h.{where})"
-    return "residents r WHERE r.{where}"
+    """Residents of the area's buildings, reached through households (both indexed)."""
+    return f"residents r WHERE r.household_id IN (SELECT h.id FROM {_HOUSEHOLDS})"
 
 
 def heading(conn: Connection, area: Area) -> dict[str, Any] | None:
@@ -79,7 +80,7 @@ def totals(conn: Connection, area: Area) -> dict[str, int]:
         text(
             f"""
             SELECT (SELECT count(*) FROM buildings WHERE {area.where}) AS buildings,
-                   (SELECT count(*) FROM households WHERE {area.where}) AS households,
+                   (SELECT count(*) FROM {_HOUSEHOLDS.format(where=area.where)}) AS households,
                    (SELECT count(*) FROM {_residents_of(area).format(where=area.where)})
                      AS residents,
                    (SELECT count(*) FROM places WHERE {area.where} AND must_visit) AS must_visit
@@ -132,7 +133,10 @@ def children(conn: Connection, area: Area) -> list[dict[str, Any]]:
     per_grid = {
         table: dict(
             _counts(
-                conn, f"SELECT grid_code, count(*) FROM {table} WHERE {{where}} GROUP BY 1", area
+                conn,
+                f"SELECT b.grid_code, count(*) FROM {table} t JOIN buildings b"
+                " ON b.id = t.building_id WHERE b.{where} GROUP BY 1",
+                area,
             )
         )
         for table in ("households", "residents")

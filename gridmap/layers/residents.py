@@ -4,7 +4,8 @@ ID numbers and phones are sealed by the application (``gridmap.pii``) before the
 database: a ciphertext, a keyed hash for exact look-up and a masked form for lists. Sex and birth
 date come from the ID number. ``kind`` is registered (户籍), resident (常住), floating (流动) or
 foreign (境外); ``tags`` are key-population codes (重点人群) from the configured taxonomy.
-A resident's grid is their household's, so residents follow their building when grids change.
+A resident's grid is their building's (``building_id`` repeats the household's), so residents
+follow their building when grids change without being rewritten.
 """
 
 from __future__ import annotations
@@ -146,16 +147,15 @@ RESIDENTS = Ledger(
         "id_regions": ID_REGION_PREFIXES,
     },
     move="""
-        INSERT INTO residents (household_id, name, id_hash, id_cipher, id_masked, sex,
+        INSERT INTO residents (household_id, building_id, name, id_hash, id_cipher, id_masked, sex,
                                birth_date, phone_hash, phone_cipher, phone_masked, kind, tags,
-                               grid_code, micro_code, generated)
-        SELECT h.id, s.name, s.id_hash, s.id_cipher, s.id_masked,
+                               generated)
+        SELECT h.id, h.building_id, s.name, s.id_hash, s.id_cipher, s.id_masked,
                CASE WHEN s.id_number IS NULL THEN NULL
                     WHEN substr(s.id_number, 17, 1)::int % 2 = 1 THEN 'M' ELSE 'F' END,
                to_date(substr(s.id_number, 7, 8), 'YYYYMMDD'),
                s.phone_hash, s.phone_cipher, s.phone_masked, s.kind,
-               coalesce(string_to_array(s.tags, ';'), '{}'), h.grid_code, h.micro_code,
-               :generated
+               coalesce(string_to_array(s.tags, ';'), '{}'), :generated
           FROM stage s JOIN households h ON h.household_no = s.household_no
          WHERE NOT s.rejected
     """,
@@ -165,12 +165,21 @@ RESIDENTS = Ledger(
 _LIST = """
     SELECT r.id, r.name, r.id_masked, r.phone_masked, r.id_cipher, r.phone_cipher, r.sex,
            extract(year FROM age(current_date, r.birth_date))::int AS age, r.kind, r.tags,
-           r.household_id, h.household_no, r.grid_code, r.micro_code, r.generated
+           r.household_id, h.household_no, b.grid_code, b.micro_code, r.generated
       FROM residents r JOIN households h ON h.id = r.household_id
+      JOIN buildings b ON b.id = r.building_id
      WHERE {where}
      ORDER BY r.household_id, r.birth_date NULLS LAST, r.id
      LIMIT :limit OFFSET :offset
 """
+
+
+def _in_buildings(condition: str) -> str:
+    """Residents of the buildings meeting ``condition``, through households (indexed)."""
+    return (
+        "r.household_id IN (SELECT h.id FROM households h WHERE h.building_id IN"
+        f" (SELECT id FROM buildings WHERE {condition}))"
+    )
 
 
 def _filter(grid: str | None, prefix: str | None, household_id: int | None) -> str:
@@ -178,9 +187,9 @@ def _filter(grid: str | None, prefix: str | None, household_id: int | None) -> s
         return "r.household_id = :household"
     if grid is not None:
         column = "micro_code" if len(grid) == 17 else "grid_code"
-        return f"r.household_id IN (SELECT id FROM households WHERE {column} = :grid)"
+        return _in_buildings(f"{column} = :grid")
     if prefix is not None:
-        return "r.grid_code >= :prefix AND r.grid_code < :prefix || ':'"
+        return _in_buildings("grid_code >= :prefix AND grid_code < :prefix || ':'")
     return "true"
 
 

@@ -1,9 +1,11 @@
 """People, places, things and organisations (人、地、物、组织) tied to grids.
 
-Every record carries the grid (``grid_code``) and micro-grid (``micro_code``) that contains it:
-the row-level security key, like ``grids.code``. Buildings, places, things and organisations are
-located by a point (``pt``) and tied in PostGIS; units, households and residents follow their
-building. ``tie_history`` keeps which grid a located record was in when (a statement trigger
+Every located record (buildings, places, things, organisations) carries the grid
+(``grid_code``) and micro-grid (``micro_code``) that contains its point (``pt``), tied in PostGIS:
+the row-level security key, like ``grids.code``. Units, households and residents follow their
+building: they carry ``building_id`` and their policies look the building's tie up, so a
+re-grid re-ties ~1 million located records, never the 5 million residents. ``tie_history``
+keeps which grid a located record was in when (a statement trigger
 writes a row whenever a tie is made or changes). ID numbers and phones are stored encrypted by
 the application (``*_cipher``), with a keyed hash (``*_hash``) for exact look-up and a masked form
 (``*_masked``) for lists; the database never holds the key.
@@ -54,6 +56,29 @@ def _scoped(table: str, read: str | None, write: str) -> None:
     )
 
 
+# units, households and residents are in scope when their building is (a primary-key look-up)
+IN_SCOPE_BY_BUILDING = (
+    "EXISTS (SELECT 1 FROM buildings b WHERE b.id = building_id AND "
+    + IN_SCOPE.replace("grid_code", "b.grid_code").replace("micro_code", "b.micro_code")
+    + ")"
+)
+
+
+def _scoped_by_building(table: str, read: str | None, write: str) -> None:
+    """RLS through the building: reads may need a permission too, writes always do."""
+    read_condition = IN_SCOPE_BY_BUILDING + (f" AND ({read})" if read else "")
+    write_condition = f"{IN_SCOPE_BY_BUILDING} AND gridmap_can('{write}')"
+    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {APP}")
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    op.execute(
+        f"CREATE POLICY {table}_read ON {table} FOR SELECT TO {APP} USING ({read_condition})"
+    )
+    op.execute(
+        f"CREATE POLICY {table}_write ON {table} FOR ALL TO {APP}"
+        f" USING ({write_condition}) WITH CHECK ({write_condition})"
+    )
+
+
 def _tied_indexes(table: str) -> None:
     op.execute(f"CREATE INDEX {table}_grid_idx ON {table} (grid_code)")
     op.execute(
@@ -85,20 +110,18 @@ def _buildings() -> None:
     op.execute("CREATE INDEX buildings_address_trgm ON buildings USING gin (address gin_trgm_ops)")
     _tied_indexes("buildings")
     op.execute(
-        f"""
+        """
         CREATE TABLE units (
           id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
           building_id bigint NOT NULL REFERENCES buildings ON DELETE CASCADE,
           name text NOT NULL CHECK (name <> ''),
-          {TIED},
           UNIQUE (building_id, name)
         )
         """
     )
     op.execute("COMMENT ON TABLE units IS 'units of a building (单元)'")
-    _tied_indexes("units")
     op.execute(
-        f"""
+        """
         CREATE TABLE households (
           id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
           household_no text COLLATE "C" NOT NULL UNIQUE CHECK (household_no <> ''),
@@ -107,7 +130,6 @@ def _buildings() -> None:
           room text,
           address text NOT NULL,
           registered boolean NOT NULL DEFAULT true,
-          {TIED},
           generated boolean NOT NULL DEFAULT false
         )
         """
@@ -115,19 +137,19 @@ def _buildings() -> None:
     op.execute("COMMENT ON TABLE households IS 'households (户): registered (户籍户) or not'")
     op.execute("CREATE INDEX households_building_idx ON households (building_id)")
     op.execute("CREATE INDEX households_unit_idx ON households (unit_id)")
-    _tied_indexes("households")
-    for table in ("buildings", "units", "households"):
-        _scoped(table, None, "places:write" if table == "buildings" else "people:write")
+    _scoped("buildings", None, "places:write")
+    for table in ("units", "households"):
+        _scoped_by_building(table, None, "people:write")
 
 
 def _residents() -> None:
-    # fillfactor leaves room on each page so a re-tie (grid_code is not indexed here) is a
-    # HOT update that touches no index: residents are reached through their household
+    # building_id repeats the household's building: the policy needs one look-up, not two
     op.execute(
-        f"""
+        """
         CREATE TABLE residents (
           id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
           household_id bigint NOT NULL REFERENCES households ON DELETE RESTRICT,
+          building_id bigint NOT NULL REFERENCES buildings ON DELETE RESTRICT,
           name text NOT NULL CHECK (name <> ''),
           id_hash bytea,
           id_cipher bytea,
@@ -138,12 +160,11 @@ def _residents() -> None:
           phone_cipher bytea,
           phone_masked text,
           kind text NOT NULL,
-          tags text[] NOT NULL DEFAULT '{{}}',
-          {TIED},
+          tags text[] NOT NULL DEFAULT '{}',
           generated boolean NOT NULL DEFAULT false,
           CHECK ((id_hash IS NULL) = (id_cipher IS NULL)),
           CHECK ((phone_hash IS NULL) = (phone_cipher IS NULL))
-        ) WITH (fillfactor = 85)
+        )
         """
     )
     op.execute(
@@ -153,7 +174,7 @@ def _residents() -> None:
     op.execute("CREATE UNIQUE INDEX residents_id_hash_key ON residents (id_hash)")
     op.execute("CREATE INDEX residents_household_idx ON residents (household_id)")
     op.execute("CREATE INDEX residents_phone_hash_idx ON residents (phone_hash)")
-    _scoped(
+    _scoped_by_building(
         "residents", "gridmap_can('people:read') OR gridmap_can('people:count')", "people:write"
     )
 
@@ -306,7 +327,8 @@ def _lookups() -> None:
         RETURNS TABLE (key text, grid_code text) LANGUAGE plpgsql STABLE {_DEFINER} AS $$
         BEGIN
           IF p_layer = 'households' THEN
-            RETURN QUERY SELECT h.household_no::text, h.grid_code::text FROM households h
+            RETURN QUERY SELECT h.household_no::text, b.grid_code::text FROM households h
+                          JOIN buildings b ON b.id = h.building_id
                           WHERE h.household_no = ANY (p_keys);
           ELSIF p_layer IN ('buildings', 'places', 'things', 'organisations') THEN
             RETURN QUERY EXECUTE format(
@@ -425,8 +447,8 @@ def _resident_id_check() -> None:
 
 
 def _retie() -> None:
-    """Re-tie located records inside an area (all when NULL) to the grids now there, and let
-    units, households and residents follow their building. SECURITY DEFINER: re-tying is a
+    """Re-tie located records inside an area (all when NULL) to the grids now there (units,
+    households and residents follow their building by reference). SECURITY DEFINER: re-tying is a
     consequence of a grid edit, not a write the editor makes, so it may not be cut short by
     the editor's own permissions. Grids drive the join (grids outer, points inner)."""
     op.execute(
@@ -440,9 +462,6 @@ def _retie() -> None:
                                    ELSE 'p.pt && $1 AND ST_Intersects($1, p.pt)' END;
           grid_filter text := CASE WHEN p_area IS NULL THEN 'true' ELSE 'g.boundary && $1' END;
         BEGIN
-          CREATE TEMP TABLE IF NOT EXISTS retied_buildings
-            (id bigint PRIMARY KEY, grid_code text, micro_code text) ON COMMIT DROP;
-          TRUNCATE retied_buildings;
           FOREACH t IN ARRAY ARRAY['buildings', 'places', 'things', 'organisations'] LOOP
             EXECUTE format($q$
               WITH grid_hit AS (
@@ -463,24 +482,12 @@ def _retie() -> None:
                 UPDATE %1$I r SET grid_code = tie.grid_code, micro_code = tie.micro_code
                   FROM tie WHERE r.id = tie.id
                    AND (r.grid_code, r.micro_code) IS DISTINCT FROM (tie.grid_code, tie.micro_code)
-                RETURNING r.id, r.grid_code, r.micro_code),
-              followed AS (
-                INSERT INTO retied_buildings SELECT * FROM moved WHERE %4$L = 'buildings')
+                RETURNING r.id)
               SELECT count(*) FROM moved
-            $q$, t, area_filter, grid_filter, t) INTO n USING p_area;
+            $q$, t, area_filter, grid_filter) INTO n USING p_area;
             layer := t; moved := n; RETURN NEXT;
           END LOOP;
-          ANALYZE retied_buildings;
-          UPDATE units u SET grid_code = b.grid_code, micro_code = b.micro_code
-            FROM retied_buildings b WHERE u.building_id = b.id;
-          GET DIAGNOSTICS n = ROW_COUNT; layer := 'units'; moved := n; RETURN NEXT;
-          UPDATE households h SET grid_code = b.grid_code, micro_code = b.micro_code
-            FROM retied_buildings b WHERE h.building_id = b.id;
-          GET DIAGNOSTICS n = ROW_COUNT; layer := 'households'; moved := n; RETURN NEXT;
-          UPDATE residents r SET grid_code = b.grid_code, micro_code = b.micro_code
-            FROM households h JOIN retied_buildings b ON b.id = h.building_id
-           WHERE r.household_id = h.id;
-          GET DIAGNOSTICS n = ROW_COUNT; layer := 'residents'; moved := n; RETURN NEXT;
+          -- units, households and residents follow through building_id: nothing to do
         END
         $$
         """

@@ -23,7 +23,11 @@ def grid_a(conn: Connection) -> str:
 
 def test_the_demo_county_has_a_generated_population(conn: Connection, grid_a: str) -> None:
     residents = conn.execute(
-        text("SELECT count(*) FROM residents WHERE grid_code = :g AND generated"), {"g": grid_a}
+        text(
+            "SELECT count(*) FROM residents r JOIN buildings b ON b.id = r.building_id"
+            " WHERE b.grid_code = :g AND r.generated"
+        ),
+        {"g": grid_a},
     ).scalar_one()
     assert residents > 0
 
@@ -37,7 +41,11 @@ def test_a_grid_worker_sees_their_grid_unmasked_and_the_read_is_audited(
     assert (
         body["total"]
         == conn.execute(
-            text("SELECT count(*) FROM residents WHERE grid_code = :g"), {"g": grid_a}
+            text(
+                "SELECT count(*) FROM residents r JOIN buildings b ON b.id = r.building_id"
+                " WHERE b.grid_code = :g"
+            ),
+            {"g": grid_a},
         ).scalar_one()
     )
     person = next(p for p in body["residents"] if p["id_number"])
@@ -75,7 +83,11 @@ def test_another_townships_people_are_invisible_through_every_route(
     assert town_b.get(f"/api/v1/grids/{grid_a}/profile").status_code == 404
     assert town_b.get(f"/api/v1/grids/{grid_a}/buildings").json()["numberMatched"] == 0
     building, household = conn.execute(
-        text("SELECT building_id, id FROM households WHERE grid_code = :g LIMIT 1"), {"g": grid_a}
+        text(
+            "SELECT h.building_id, h.id FROM households h JOIN buildings b ON b.id = h.building_id"
+            " WHERE b.grid_code = :g LIMIT 1"
+        ),
+        {"g": grid_a},
     ).one()
     assert town_b.get(f"/api/v1/buildings/{building}").status_code == 404
     assert town_b.get(f"/api/v1/households/{household}").status_code == 404
@@ -90,12 +102,16 @@ def test_the_grid_profile_matches_counts_made_here(as_user, conn: Connection, gr
     people = conn.execute(
         text(
             "SELECT r.kind, r.sex, r.birth_date, r.tags FROM residents r"
-            " JOIN households h ON h.id = r.household_id WHERE h.grid_code = :g"
+            " JOIN buildings b ON b.id = r.building_id WHERE b.grid_code = :g"
         ),
         {"g": grid_a},
     ).all()
     households = conn.execute(
-        text("SELECT count(*) FROM households WHERE grid_code = :g"), {"g": grid_a}
+        text(
+            "SELECT count(*) FROM households h JOIN buildings b ON b.id = h.building_id"
+            " WHERE b.grid_code = :g"
+        ),
+        {"g": grid_a},
     ).scalar_one()
     assert profile["residents"] == len(people) and profile["households"] == households
     assert {k["kind"]: k["count"] for k in profile["population_by_kind"]} == Counter(
@@ -129,7 +145,11 @@ def test_the_grid_profile_matches_counts_made_here(as_user, conn: Connection, gr
 def test_a_township_profile_rolls_up_its_grids(as_user, conn: Connection) -> None:
     profile = as_user("county_admin").get(f"/api/v1/regions/{TOWNSHIP_A}/profile").json()
     residents = conn.execute(
-        text("SELECT count(*) FROM residents WHERE grid_code LIKE :p"), {"p": "361126109%"}
+        text(
+            "SELECT count(*) FROM residents r JOIN buildings b ON b.id = r.building_id"
+            " WHERE b.grid_code LIKE :p"
+        ),
+        {"p": "361126109%"},
     ).scalar_one()
     assert profile["residents"] == residents > 0
     assert sum(c["residents"] for c in profile["children"]) == residents
