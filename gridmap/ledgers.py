@@ -719,6 +719,8 @@ def run_ledger(
             if on_progress:
                 on_progress(len(batch))
         written += _check_and_move(conn, ledger, params)
+    # fresh statistics: the first queries after a big load must not plan on an empty table
+    conn.execute(text(f"ANALYZE {ledger.layer}"))
     rejects_files, reasons = _write_rejects(conn, path)
     rejected = conn.execute(text("SELECT count(DISTINCT row_no) FROM stage_rejects")).scalar_one()
     report = LedgerReport(ledger.layer, path.name, read, written, rejected, reasons, rejects_files)

@@ -41,7 +41,7 @@ class Disclosure:
     @classmethod
     def for_caller(cls, principal: Principal, masked: bool, purpose: str | None) -> Disclosure:
         if not (principal.can("people:read") or principal.can("people:count")):
-            raise Forbidden("you may not see residents (people:read or people:count)")
+            raise Forbidden(f"role {principal.role!r} may not see residents (people:count)")
         unmasked = principal.can("people:unmask") and not masked
         return cls(
             names=principal.can("people:read"),

@@ -36,8 +36,12 @@ LOCATED = ("buildings", "places", "things", "organisations")
 
 def _scoped(table: str, read: str | None, write: str) -> None:
     """RLS keyed on the tie; reads may need a permission too, writes always do."""
-    read_condition = IN_SCOPE + (f" AND ({read})" if read else "")
-    write_condition = f"{IN_SCOPE} AND gridmap_can('{write}')"
+    _policies(table, IN_SCOPE, read, write)
+
+
+def _policies(table: str, in_scope: str, read: str | None, write: str) -> None:
+    read_condition = in_scope + (f" AND ({read})" if read else "")
+    write_condition = f"{in_scope} AND gridmap_can('{write}')"
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {APP}")
     op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     op.execute(
@@ -66,17 +70,7 @@ IN_SCOPE_BY_BUILDING = (
 
 def _scoped_by_building(table: str, read: str | None, write: str) -> None:
     """RLS through the building: reads may need a permission too, writes always do."""
-    read_condition = IN_SCOPE_BY_BUILDING + (f" AND ({read})" if read else "")
-    write_condition = f"{IN_SCOPE_BY_BUILDING} AND gridmap_can('{write}')"
-    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {APP}")
-    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY {table}_read ON {table} FOR SELECT TO {APP} USING ({read_condition})"
-    )
-    op.execute(
-        f"CREATE POLICY {table}_write ON {table} FOR ALL TO {APP}"
-        f" USING ({write_condition}) WITH CHECK ({write_condition})"
-    )
+    _policies(table, IN_SCOPE_BY_BUILDING, read, write)
 
 
 def _tied_indexes(table: str) -> None:

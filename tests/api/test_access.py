@@ -24,8 +24,12 @@ PATH_VALUES = {
     "collection_id": "grids",
     "feature_id": "361126109000001",
     "kind": "csv",
+    "building_id": "1",
+    "household_id": "1",
 }
-REGION_CODE_PATHS = {"/api/v1/regions/{code}"}
+REGION_CODE_PATHS = {"/api/v1/regions/{code}", "/api/v1/regions/{code}/profile"}
+# routes that need a query to mean anything
+QUERIES = {"/api/v1/residents": "?grid=361126109000001", "/public/find": "?address=弋阳"}
 
 
 def _routes(app) -> list[tuple[str, str, str]]:
@@ -36,6 +40,7 @@ def _routes(app) -> list[tuple[str, str, str]]:
         if template in REGION_CODE_PATHS:
             values["code"] = COUNTY
         url = re.sub(r"\{(\w+)\}", lambda m, v=values: v[m.group(1)], template)
+        url += QUERIES.get(template, "")
         routes.extend((method.upper(), template, url) for method in operations)
     return routes
 
