@@ -236,17 +236,8 @@ def _grid_workers() -> None:
     )
     # no foreign key to grids: a merge that retires a grid must not silently drop its people
     op.execute("CREATE INDEX grid_workers_grid_idx ON grid_workers (grid_code)")
-    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON grid_workers TO {APP}")
-    op.execute("ALTER TABLE grid_workers ENABLE ROW LEVEL SECURITY")
-    scope = "grid_code >= gridmap_scope_lo() AND grid_code < gridmap_scope_hi()"
-    op.execute(
-        f"CREATE POLICY grid_workers_read ON grid_workers FOR SELECT TO {APP} USING ({scope})"
-    )
-    op.execute(
-        f"CREATE POLICY grid_workers_write ON grid_workers FOR ALL TO {APP}"
-        f" USING ({scope} AND gridmap_can('grids:write'))"
-        f" WITH CHECK ({scope} AND gridmap_can('grids:write'))"
-    )
+    scope = "(grid_code >= gridmap_scope_lo() AND grid_code < gridmap_scope_hi())"
+    _policies("grid_workers", scope, None, "grids:write")
 
 
 def _tie_history() -> None:

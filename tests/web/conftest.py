@@ -73,3 +73,17 @@ def sign_in(browser: Browser, base: str, page_path: str, username: str, password
     page.wait_for_url(f"**{page_path}")
     page.locator("body[data-ready=true]").wait_for(timeout=20_000)
     return context, page, seen
+
+
+def map_pixel(page: Page, lon: float, lat: float) -> tuple[float, float]:
+    """Where a point is on the page (the map's container point plus the map's offset); the
+    point must be in view."""
+    x, y = page.evaluate(
+        "([lat, lon]) => { const p = window.gridmapMap.latLngToContainerPoint([lat, lon]);"
+        " return [p.x, p.y]; }",
+        [lat, lon],
+    )
+    box = page.locator("#map").bounding_box()
+    assert box is not None
+    assert 0 < x < box["width"] and 0 < y < box["height"], (x, y, box)
+    return box["x"] + x, box["y"] + y

@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Page
 from shapely.geometry import shape
 
 from tests.conftest import PASSWORD, TOWNSHIP_A
-from tests.web.conftest import watch
+from tests.web.conftest import map_pixel, watch
 
 pytestmark = pytest.mark.browser
 
@@ -62,15 +62,7 @@ def _assert_popup_is(rows: dict[str, str], found: dict) -> None:
 
 
 def _click_at(page: Page, lon: float, lat: float) -> None:
-    x, y = page.evaluate(
-        "([lat, lon]) => { const p = window.gridmapMap.latLngToContainerPoint([lat, lon]);"
-        " return [p.x, p.y]; }",
-        [lat, lon],
-    )
-    box = page.locator("#map").bounding_box()
-    assert box is not None
-    assert 0 < x < box["width"] and 0 < y < box["height"], (x, y, box)
-    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.mouse.click(*map_pixel(page, lon, lat))
 
 
 def test_a_click_in_a_grid_gives_its_code_and_worker_phone(

@@ -10,7 +10,7 @@ from shapely.geometry import LineString, shape
 from shapely.ops import split
 
 from tests.conftest import PASSWORD, TOWNSHIP_C
-from tests.web.conftest import sign_in
+from tests.web.conftest import map_pixel, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -38,19 +38,6 @@ def _grid_and_line(features: list[dict]) -> tuple[dict, shapely.Point, LineStrin
         if all(len(split(grid, line).geoms) == 2 for line in lines):
             return feature, point, lines[1]
     pytest.fail(f"no grid of {TOWNSHIP_C} is cut in two by a horizontal line")
-
-
-def _pixel(page: Page, lon: float, lat: float) -> tuple[float, float]:
-    """Where a point is on the page (the map's container point plus the map's offset)."""
-    x, y = page.evaluate(
-        "([lat, lon]) => { const p = window.gridmapMap.latLngToContainerPoint([lat, lon]);"
-        " return [p.x, p.y]; }",
-        [lat, lon],
-    )
-    box = page.locator("#map").bounding_box()
-    assert box is not None
-    assert 0 < x < box["width"] and 0 < y < box["height"], (x, y, box)
-    return box["x"] + x, box["y"] + y
 
 
 def test_planner_splits_a_grid_along_a_drawn_line(live_server: str, browser: Browser) -> None:
@@ -82,7 +69,7 @@ def test_planner_splits_a_grid_along_a_drawn_line(live_server: str, browser: Bro
             with page.expect_response(
                 lambda r: r.url.endswith(f"/api/v1/grids/{code}"), timeout=3_000
             ) as selected:
-                page.mouse.click(*_pixel(page, inside.x, inside.y))
+                page.mouse.click(*map_pixel(page, inside.x, inside.y))
             break
         except Exception:  # the tile under the point was not drawn yet
             page.wait_for_timeout(500)
@@ -95,7 +82,7 @@ def test_planner_splits_a_grid_along_a_drawn_line(live_server: str, browser: Bro
     page.click("#btn-split")
     assert page.locator("#mode-hint").is_visible()
     (x0, y0), (x1, y1) = line.coords
-    start, end = _pixel(page, x0, y0), _pixel(page, x1, y1)
+    start, end = map_pixel(page, x0, y0), map_pixel(page, x1, y1)
     page.mouse.click(*start)
     page.mouse.click(*end)
     with (
