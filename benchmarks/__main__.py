@@ -6,7 +6,14 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ["bench_startup", "bench_city", "bench_page", "bench_rls", "bench_gridsystem"]
+BENCHMARKS = [
+    "bench_startup",
+    "bench_city",
+    "bench_page",
+    "bench_rls",
+    "bench_gridsystem",
+    "bench_people",
+]
 
 
 def main(names: list[str]) -> None:
