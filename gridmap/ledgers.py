@@ -34,7 +34,7 @@ from sqlalchemy import Connection, text
 
 from gridmap.errors import InvalidInput
 from gridmap.layers import audit
-from gridmap.layers._sql import Progress, copy_rows, staging_table
+from gridmap.layers._sql import Progress, copy_block, copy_blocks, copy_rows, staging_table
 from gridmap.ops.chinacrs import bd09_to_wgs84, gcj02_to_wgs84, parse_china_crs
 from gridmap.ops.vector_io import read_vector
 from gridmap.pii import mask_id_number, mask_phone
@@ -295,7 +295,8 @@ def _staging_columns(ledger: Ledger) -> str:
     columns = [f"{name} text" for name in ledger.names] + [*ledger.prepared, *ledger.extra]
     columns += ["lon float8", "lat float8", "footprint bytea", "pt geometry(Point, 4326)"]
     columns += ["grid_code text", "micro_code text", "building_id bigint"]
-    return "row_no integer PRIMARY KEY, " + ", ".join(columns) + ", rejected boolean DEFAULT false"
+    # no primary key: row numbers are unique by construction, and an index would slow COPY
+    return "row_no integer, " + ", ".join(columns) + ", rejected boolean DEFAULT false"
 
 
 def _prepared_batches(
@@ -305,9 +306,10 @@ def _prepared_batches(
     lonlat: tuple[int | None, int | None],
     crs: str | None,
     prepare: Prepare | None,
-) -> Iterator[list[tuple[Any, ...]]]:
-    """Staging tuples batch by batch: row number, the ledger's columns, prepared values and,
-    for located ledgers, WGS84 coordinates and the footprint."""
+) -> Iterator[tuple[int, bytes]]:
+    """Staging rows batch by batch, as COPY text blocks (row count, block): row number, the
+    ledger's columns, prepared values and, for located ledgers, WGS84 coordinates and the
+    footprint."""
     number = 1
     located = ledger.located or ledger.by_building
     for batch in batches:
@@ -321,7 +323,7 @@ def _prepared_batches(
                 number += 1
                 extras = prepare(values) if prepare else ()  # may normalise ``values`` first
                 rows.append((number, *values, *extras))
-            yield rows
+            yield len(rows), copy_block(rows)
             continue
         if batch.lon is not None:
             lon, lat = batch.lon, batch.lat
@@ -346,10 +348,10 @@ def _prepared_batches(
                     footprints[i],
                 )
             )
-        yield rows
+        yield len(rows), copy_block(rows)
 
 
-def _read_ahead(batches: Iterator[list[tuple[Any, ...]]], depth: int) -> Iterator[list[Any]]:
+def _read_ahead(batches: Iterator[tuple[int, bytes]], depth: int) -> Iterator[tuple[int, bytes]]:
     """Prepare batches in a thread, up to ``depth`` ahead: reading, sealing and converting the
     next rows overlaps the database's checks of the current chunk (the wait releases the GIL).
     An error in the thread is raised here, in the importing thread."""
@@ -382,18 +384,30 @@ def _read_ahead(batches: Iterator[list[tuple[Any, ...]]], depth: int) -> Iterato
             worker.join(timeout=0.05)
 
 
-def _chunks(batches: Iterator[list[Any]], rows: int | None) -> Iterator[list[list[Any]]]:
-    """Batches grouped into chunks of about ``rows`` rows (None: one chunk)."""
-    chunk: list[list[Any]] = []
-    size = 0
-    for batch in batches:
-        chunk.append(batch)
-        size += len(batch)
-        if rows is not None and size >= rows:
-            yield chunk
-            chunk, size = [], 0
-    if chunk or size == 0:
-        yield chunk
+class _Chunks:
+    """Blocks of rows taken from the reading thread a chunk (about ``rows`` rows) at a time,
+    counting rows and reporting progress as they pass; ``rows=None``: all in one chunk."""
+
+    def __init__(
+        self, batches: Iterator[tuple[int, bytes]], rows: int | None, on_progress: Progress | None
+    ) -> None:
+        self._batches = batches
+        self._limit = rows
+        self._on_progress = on_progress
+        self.rows = 0
+        self.exhausted = False
+
+    def next_chunk(self) -> Iterator[bytes]:
+        taken = 0
+        for count, block in self._batches:
+            self.rows += count
+            taken += count
+            if self._on_progress:
+                self._on_progress(count)
+            yield block
+            if self._limit is not None and taken >= self._limit:
+                return
+        self.exhausted = True
 
 
 def row_checks_sql(checks: Sequence[Check]) -> str:
@@ -708,17 +722,17 @@ def run_ledger(
     params = {**ledger.params(settings), "generated": generated}
     batches_ahead = _read_ahead(
         _prepared_batches(ledger, batches, positions, lonlat, crs, prepare),
-        depth=max(1, settings.people.import_chunk_rows // batch_rows),
+        depth=max(1, 2 * settings.people.import_chunk_rows // batch_rows),  # two chunks ahead
     )
-    read = written = 0
+    written = 0
     chunk_rows = settings.people.import_chunk_rows if ledger.chunked else None
-    for chunk in _chunks(batches_ahead, chunk_rows):
+    chunks = _Chunks(batches_ahead, chunk_rows, on_progress)
+    while not chunks.exhausted:
         conn.execute(text("TRUNCATE stage"))
-        for batch in chunk:
-            read += copy_rows(conn, "stage", names, batch)
-            if on_progress:
-                on_progress(len(batch))
+        # blocks go to COPY as the reading thread makes them, so reading overlaps the COPY too
+        copy_blocks(conn, "stage", names, chunks.next_chunk())
         written += _check_and_move(conn, ledger, params)
+    read = chunks.rows
     # fresh statistics: the first queries after a big load must not plan on an empty table
     conn.execute(text(f"ANALYZE {ledger.layer}"))
     rejects_files, reasons = _write_rejects(conn, path)

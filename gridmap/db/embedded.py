@@ -38,9 +38,13 @@ unix_socket_directories = '{socket_dir}'
 unix_socket_permissions = 0700
 port = {port}
 max_connections = 100
-shared_buffers = 256MB
+shared_buffers = 1GB
 work_mem = 32MB
 maintenance_work_mem = 256MB
+# ledger imports stage ~100 MB per chunk in a temporary table: keep it in memory
+temp_buffers = 256MB
+# bulk loads of millions of rows: fewer forced checkpoints
+max_wal_size = 4GB
 jit = off
 logging_collector = off
 log_min_messages = warning

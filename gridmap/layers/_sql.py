@@ -43,6 +43,41 @@ def copy_rows(
     return count
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def _copy_field(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, bytes):
+        return "\\\\x" + value.hex()  # bytea's hex form, its backslash escaped for COPY
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def copy_block(rows: Iterable[Sequence[Any]]) -> bytes:
+    """Rows in COPY's text format, one block: made where it is cheap (a reading thread) so
+    the connection's thread only writes bytes."""
+    lines = ["\t".join([_copy_field(v) for v in row]) for row in rows]
+    return ("\n".join(lines) + "\n").encode() if lines else b""
+
+
+def copy_blocks(
+    conn: Connection, table: str, columns: Sequence[str], blocks: Iterable[bytes]
+) -> None:
+    """Stream blocks made by ``copy_block`` into ``table`` with one ``COPY``."""
+    raw = conn.connection.driver_connection
+    column_list = ", ".join(columns)
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+        for block in blocks:
+            copy.write(block)
+
+
 def feature_collection(features: list[dict[str, Any]], **members: Any) -> dict[str, Any]:
     """A GeoJSON FeatureCollection with extra foreign members (links, counts)."""
     return {"type": "FeatureCollection", "features": features, **members}

@@ -11,12 +11,13 @@ follow their building when grids change without being rewritten.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, text
 
 from gridmap import pii
-from gridmap.codes import PROVINCE_CODES
+from gridmap.codes import PROVINCE_CODES, id_check_character
 from gridmap.ledgers import Check, Column, Ledger, Prepare, Row, link, one_of, phone, required
 
 # residence permits of Hong Kong, Macao and Taiwan residents use 83xxxx (GB/T 2260 has no 83)
@@ -48,12 +49,16 @@ def _prepare(settings: Any) -> Prepare:
             row[5] = ";".join(tags.get(t, t) for t in _SEPARATORS.split(tag_text) if t)
         sealed_id = vault.id_number(id_number) if id_number else None
         sealed_phone = vault.phone(phone) if phone else None
-        return (
-            *(_sealed(sealed_id)),
-            *(_sealed(sealed_phone)),
-        )
+        return (_expected_check(id_number), *_sealed(sealed_id), *_sealed(sealed_phone))
 
     return prepare
+
+
+def _expected_check(id_number: str | None) -> str | None:
+    """The check character the first 17 digits call for (compared in SQL), if they are digits."""
+    if id_number and len(id_number) == 18 and id_number[:17].isdigit():
+        return id_check_character(id_number[:17])
+    return None
 
 
 def _sealed(value: pii.Sealed | None) -> tuple[Any, Any, Any]:
@@ -64,7 +69,8 @@ _ID_CHECK = Check(
     "id_number",
     "CASE WHEN s.id_number IS NULL THEN CASE WHEN s.kind <> 'foreign'"
     " THEN 'required (only foreign residents may have none)' END"
-    " ELSE gridmap_id_problem(s.id_number, CAST(:id_regions AS text[])) END",
+    " ELSE gridmap_id_problem(s.id_number, CAST(:id_regions AS text[]), CAST(:today AS text),"
+    " s.id_expected) END",
 )
 _TAGS_CHECK = Check(
     "tags",
@@ -123,6 +129,7 @@ RESIDENTS = Ledger(
         Column("tags", ("重点人群", "标签", "重点人群标签")),
     ),
     prepared=(
+        "id_expected text",
         "id_hash bytea",
         "id_cipher bytea",
         "id_masked text",
@@ -145,6 +152,7 @@ RESIDENTS = Ledger(
         "kinds": list(settings.people.kinds),
         "tags": list(settings.people.key_groups),
         "id_regions": ID_REGION_PREFIXES,
+        "today": date.today().strftime("%Y%m%d"),
     },
     move="""
         INSERT INTO residents (household_id, building_id, name, id_hash, id_cipher, id_masked, sex,
