@@ -670,9 +670,10 @@ def _reason_kind(reason: str, value: str | None) -> str:
     return re.sub(r"\s*\(.*?\)", "", general)
 
 
-def _check_and_move(conn: Connection, ledger: Ledger, params: dict[str, Any]) -> int:
+def _check_and_move(conn: Connection, ledger: Ledger, params: dict[str, Any], first: bool) -> int:
     """Check the staged chunk in SQL, reject what fails, move the rest; rows written."""
-    conn.execute(text("ANALYZE stage"))
+    if first:  # later chunks plan on these statistics and their own size (read at planning)
+        conn.execute(text("ANALYZE stage"))
     if ledger.checks:
         conn.execute(text(row_checks_sql(ledger.checks)), params)
     if ledger.located or ledger.by_building:
@@ -730,8 +731,9 @@ def run_ledger(
     while not chunks.exhausted:
         conn.execute(text("TRUNCATE stage"))
         # blocks go to COPY as the reading thread makes them, so reading overlaps the COPY too
+        first = chunks.rows == 0
         copy_blocks(conn, "stage", names, chunks.next_chunk())
-        written += _check_and_move(conn, ledger, params)
+        written += _check_and_move(conn, ledger, params, first)
     read = chunks.rows
     # fresh statistics: the first queries after a big load must not plan on an empty table
     conn.execute(text(f"ANALYZE {ledger.layer}"))
