@@ -467,10 +467,18 @@ def _locate(conn: Connection, ledger: Ledger) -> None:
             "SELECT row_no, 'building_code', building_code, format('unknown building %s',"
             " building_code) FROM stage WHERE building_code IS NOT NULL AND building_id IS NULL",
         )
+        # no coordinates and no building code: a building whose address is exactly the row's
+        conn.execute(
+            text(
+                "UPDATE stage s SET building_id = b.id, pt = b.pt FROM buildings b"
+                " WHERE s.pt IS NULL AND s.building_code IS NULL AND b.address = s.address"
+            )
+        )
     _reject(
         conn,
         "SELECT row_no, 'lon/lat', concat_ws(',', lon, lat), CASE WHEN lon IS NULL OR lat IS NULL"
-        " THEN 'no coordinates: give lon and lat' ELSE 'coordinates out of range' END"
+        " THEN 'no coordinates: give lon and lat, a building code or a building''s address'"
+        " ELSE 'coordinates out of range' END"
         " FROM stage WHERE pt IS NULL AND row_no NOT IN (SELECT row_no FROM stage_rejects)",
     )
     conn.execute(text("ANALYZE stage"))

@@ -20,7 +20,7 @@ from gridmap.api.links import geojson_page, page_links
 from gridmap.api.sources import check_suffix, save_upload
 from gridmap.codes import CodeError, parse_grid_code, parse_region_code
 from gridmap.errors import Forbidden, InvalidInput, NotFound
-from gridmap.layers import buildings
+from gridmap.layers import buildings, ties
 from gridmap.layers import residents as resident_rows
 
 router = APIRouter(tags=["people and places"])
@@ -127,12 +127,13 @@ def grid_buildings(
 
 @router.get("/api/v1/buildings/{building_id}")
 def get_building(ctx: CurrentUser, building_id: int) -> dict:
-    """A building with its units (单元) and their households (户)."""
+    """A building with its units (单元) and their households (户), and the grids it has been
+    in (``ties``: every tie made or changed, with when and by which operation)."""
     _need(ctx, "places:read")
     found = buildings.building(ctx.conn, building_id)
     if found is None:
         raise NotFound(f"building {building_id} does not exist (or is not yours)")
-    return found
+    return {**found, "ties": ties.history(ctx.conn, "buildings", building_id)}
 
 
 @router.get("/api/v1/households/{household_id}")

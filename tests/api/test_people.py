@@ -161,6 +161,7 @@ def test_drill_down_from_grid_to_residents(as_user, grid_a: str) -> None:
     buildings = client.get(f"/api/v1/grids/{grid_a}/buildings?limit=50").json()
     feature = next(f for f in buildings["features"] if f["properties"]["residents"])
     building = client.get(f"/api/v1/buildings/{feature['id']}").json()
+    assert building["ties"][0]["grid_code"] == grid_a and building["ties"][0]["operation"]
     households = [h for u in building["units"] for h in u["households"] if h["residents"]]
     household = client.get(f"/api/v1/households/{households[0]['id']}").json()
     assert len(household["residents"]) == households[0]["residents"] and household["masked"]

@@ -110,7 +110,7 @@ def test_buildings_import_ties_to_grids_and_names_each_reject(
     assert rejects[(3, "floors")] == "abc is not a whole number"
     assert rejects[(3, "use")].startswith("unknown building use castle (known: residential")
     assert rejects[(4, "lon/lat")] == "coordinates out of range"
-    assert rejects[(5, "lon/lat")] == "no coordinates: give lon and lat"
+    assert rejects[(5, "lon/lat")].startswith("no coordinates: give lon and lat")
     assert rejects[(6, "code")] == "duplicate B1 in the file (first at row 2)"
     assert rejects[(7, "lon/lat")] == "outside every grid"
     tie = system.execute(text("SELECT grid_code FROM buildings WHERE code = 'B1'")).scalar_one()
@@ -266,6 +266,29 @@ def test_excel_ledgers_and_gcj02_coordinates(
         text("SELECT ST_X(pt), ST_Y(pt), must_visit FROM places WHERE code = 'P1'")
     ).one()
     assert abs(px - x) < 1e-6 and abs(py - y) < 1e-6 and must is True
+
+
+def test_places_located_by_building_code_or_address(
+    system: Connection, load, estate: dict, tmp_path: Path
+) -> None:
+    path = _csv(
+        tmp_path,
+        "places.csv",
+        "code,name,kind,address,building_code",
+        "Q1,小超市,small_shop,,TB1",
+        "Q2,小饭店,small_restaurant,测试路2号,",
+        "Q3,无处,small_shop,不存在的地址,",
+        "Q4,错楼,small_shop,,NOPE",
+    )
+    report = load("places", path)
+    assert report.written == 2
+    ties = dict(
+        system.execute(text("SELECT code, grid_code FROM places WHERE code IN ('Q1', 'Q2')")).all()
+    )
+    assert ties == {"Q1": estate["grids"][0], "Q2": estate["grids"][1]}
+    rejects = _rejects(path)
+    assert rejects[(4, "lon/lat")].startswith("no coordinates")
+    assert rejects[(5, "building_code")] == "unknown building NOPE"
 
 
 def test_a_grid_split_reties_buildings_households_and_residents(
