@@ -308,7 +308,7 @@ class PeopleSettings(BaseSettings):
     }
     import_batch_rows: int = Field(default=20_000, ge=100, description="rows per COPY batch")
     import_chunk_rows: int = Field(
-        default=200_000, ge=1000, description="rows checked and moved at a time by an import"
+        default=500_000, ge=1000, description="rows checked and moved at a time by an import"
     )
     demo_residents: int = Field(
         default=20_000, ge=0, description="generated residents loaded with the demo county"
