@@ -43,9 +43,8 @@ work_mem = 32MB
 maintenance_work_mem = 256MB
 # ledger imports stage ~100 MB per chunk in a temporary table: keep it in memory
 temp_buffers = 256MB
-# bulk loads of millions of rows: fewer checkpoints, so fewer full-page images in the WAL
+# bulk loads of millions of rows: fewer forced checkpoints
 max_wal_size = 4GB
-checkpoint_timeout = 30min
 jit = off
 logging_collector = off
 log_min_messages = warning
