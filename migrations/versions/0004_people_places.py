@@ -406,9 +406,10 @@ _ID_SUM = " + ".join(f"substr(id, {i}, 1)::int * {w}" for i, w in enumerate(_ID_
 def _resident_id_check() -> None:
     """Why a resident ID number is not valid, or NULL: format, region part, birth date, check
     character. Plain SQL of string comparisons, so it is inlined into the set-based import
-    checks (STABLE like ``format``: declared IMMUTABLE it would not be inlined, 3× slower). ``today`` is YYYYMMDD; ``expected`` may carry the check character computed while
-    the file was read (the importer's thread has time to spare, the database has not), else
-    it is computed here."""
+    checks (STABLE like ``format``: declared IMMUTABLE it would not be inlined, 3× slower).
+    ``today`` is YYYYMMDD; ``expected`` may carry the check character computed while the
+    file was read (the importer's thread has time to spare, the database has not), else it
+    is computed here."""
     op.execute(
         f"""
         CREATE FUNCTION gridmap_id_problem(id text, provinces text[], today text, expected text)
