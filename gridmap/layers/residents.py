@@ -104,6 +104,17 @@ def _reject_taken_ids(conn: Connection) -> None:
             " FROM stage s JOIN residents r ON r.id_hash = s.id_hash"
         )
     )
+    # without an ID number (foreign residents) a person is known by name within the household
+    conn.execute(
+        text(
+            "INSERT INTO stage_rejects (row_no, field, value, reason)"
+            " SELECT s.row_no, 'name', s.name, format('%s (no ID number) is already registered"
+            " in household %s', s.name, s.household_no) FROM stage s"
+            " JOIN households h ON h.household_no = s.household_no"
+            " JOIN residents r ON r.household_id = h.id AND r.name = s.name"
+            " AND r.id_hash IS NULL WHERE s.id_number IS NULL"
+        )
+    )
     if conn.execute(text("SELECT gridmap_scope() = '*'")).scalar_one():
         return  # the whole system is visible: the join above saw every registered ID
     conn.execute(

@@ -220,6 +220,13 @@ def test_residents_import_seals_personal_data_and_names_each_reject(
     )
     assert again.written == 0
     assert _rejects(tmp_path / "again.csv")[(2, "id_number")] == "duplicate ID: already registered"
+    foreign = load(
+        "residents", _csv(tmp_path, "f.csv", "name,household_no,kind", "Smith,TH2,foreign")
+    )
+    assert foreign.written == 0
+    assert _rejects(tmp_path / "f.csv")[(2, "name")] == (
+        "Smith (no ID number) is already registered in household TH2"
+    )
 
 
 def test_a_file_that_fails_half_way_changes_nothing(
