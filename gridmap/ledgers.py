@@ -34,7 +34,7 @@ from sqlalchemy import Connection, text
 
 from gridmap.errors import InvalidInput
 from gridmap.layers import audit
-from gridmap.layers._sql import Progress, copy_block, copy_blocks, copy_rows, staging_table
+from gridmap.layers._sql import Progress, copy_block, copy_blocks, staging_table
 from gridmap.ops.chinacrs import bd09_to_wgs84, gcj02_to_wgs84, parse_china_crs
 from gridmap.ops.vector_io import read_vector
 from gridmap.pii import mask_id_number, mask_phone
@@ -494,29 +494,27 @@ def _locate(conn: Connection, ledger: Ledger) -> None:
 
 
 def _reject_outside(conn: Connection) -> None:
-    misses = conn.execute(
-        text("SELECT row_no, lon, lat FROM stage WHERE pt IS NOT NULL AND grid_code IS NULL")
-    ).all()
-    if not misses:
-        return
-    found = dict(
-        conn.execute(
-            text("SELECT i, grid_code FROM gridmap_grids_at(:lon, :lat)"),
-            {"lon": [m.lon for m in misses], "lat": [m.lat for m in misses]},
-        ).all()
-    )
-    rows = [
-        (
-            m.row_no,
-            "lon/lat",
-            f"{m.lon:.6f},{m.lat:.6f}",
-            f"outside your jurisdiction (in grid {found[i]})"
-            if i in found
-            else "outside every grid",
+    """Rows in no grid the caller can see: outside their jurisdiction when some grid holds
+    them (a narrow SECURITY DEFINER look-up), else outside every grid. Set-based."""
+    conn.execute(
+        text(
+            """
+            WITH missing AS MATERIALIZED (
+              SELECT row_no, lon, lat, row_number() OVER (ORDER BY row_no) AS i
+                FROM stage WHERE pt IS NOT NULL AND grid_code IS NULL),
+            found AS (
+              SELECT * FROM gridmap_grids_at(ARRAY(SELECT lon FROM missing ORDER BY i),
+                                             ARRAY(SELECT lat FROM missing ORDER BY i)))
+            INSERT INTO stage_rejects (row_no, field, value, reason)
+            SELECT m.row_no, 'lon/lat',
+                   round(m.lon::numeric, 6) || ',' || round(m.lat::numeric, 6),
+                   CASE WHEN f.grid_code IS NOT NULL
+                        THEN format('outside your jurisdiction (in grid %s)', f.grid_code)
+                        ELSE 'outside every grid' END
+              FROM missing m LEFT JOIN found f ON f.i = m.i
+            """
         )
-        for i, m in enumerate(misses, start=1)
-    ]
-    copy_rows(conn, "stage_rejects", ["row_no", "field", "value", "reason"], rows)
+    )
 
 
 def _reject_taken_keys(conn: Connection, ledger: Ledger) -> None:

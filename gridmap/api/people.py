@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from gridmap import imports, jobs, people
+from gridmap import imports, jobs, people, pii
 from gridmap.api.deps import (
     CurrentUser,
     GridCodePath,
@@ -55,6 +55,9 @@ def list_residents(
     grid: Annotated[str | None, Query(description="15-digit grid or 17-digit micro-grid")] = None,
     region: Annotated[str | None, Query(description="12-digit region code")] = None,
     household: Annotated[int | None, Query(ge=1)] = None,
+    id_number: Annotated[
+        str | None, Query(max_length=18, description="exact look-up by ID number (keyed hash)")
+    ] = None,
     masked: Masked = False,
     purpose: Purpose = None,
 ) -> dict:
@@ -62,18 +65,22 @@ def list_residents(
     phones masked unless the caller's role and jurisdiction need them (unmasked reads are
     audited with their purpose)."""
     disclosure = people.Disclosure.for_caller(ctx.principal, masked, purpose)
-    if grid is None and region is None and household is None:
-        raise InvalidInput("give grid, region or household", field="grid")
+    if grid is None and region is None and household is None and id_number is None:
+        raise InvalidInput("give grid, region, household or id_number", field="grid")
+    id_hash = (
+        pii.vault(settings).lookup_hash("id", id_number.strip().upper()) if id_number else None
+    )
     prefix = parse_region_code(region).prefix if region else None
     rows, total = resident_rows.list_residents(
         ctx.conn,
         grid=_grid_param(grid),
         prefix=prefix,
         household_id=household,
+        id_hash=id_hash,
         limit=page.limit,
         offset=page.offset,
     )
-    context = {"grid": grid, "region": region, "household": household}
+    context = {"grid": grid, "region": region, "household": household, "by_id": bool(id_number)}
     shown = people.present(ctx.conn, settings, rows, disclosure, context)
     return {
         "total": total,

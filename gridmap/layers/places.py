@@ -9,8 +9,6 @@ building. Kinds and categories are configuration (``GRIDMAP_PEOPLE_*``).
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
-
 from gridmap.ledgers import Check, Column, Ledger, as_boolean, boolean, one_of, required
 
 _CODE = Column("code", ("编码", "编号"), required=True)
@@ -97,12 +95,3 @@ ORGANISATIONS = Ledger(
           FROM stage s WHERE NOT s.rejected
     """,
 )
-
-
-def counts_by(conn: Connection, table: str, column: str, where: str, params: dict) -> dict:
-    """Rows of ``table`` per value of ``column`` (the profile's places by kind and so on)."""
-    rows = conn.execute(
-        text(f"SELECT {column}, count(*) FROM {table} WHERE {where} GROUP BY 1 ORDER BY 2 DESC"),
-        params,
-    ).all()
-    return {key: count for key, count in rows}

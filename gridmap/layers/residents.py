@@ -201,7 +201,11 @@ def _in_buildings(condition: str) -> str:
     )
 
 
-def _filter(grid: str | None, prefix: str | None, household_id: int | None) -> str:
+def _filter(
+    grid: str | None, prefix: str | None, household_id: int | None, id_hash: bytes | None
+) -> str:
+    if id_hash is not None:
+        return "r.id_hash = :id_hash"
     if household_id is not None:
         return "r.household_id = :household"
     if grid is not None:
@@ -218,13 +222,15 @@ def list_residents(
     grid: str | None = None,
     prefix: str | None = None,
     household_id: int | None = None,
+    id_hash: bytes | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Residents of a grid, a region (code prefix) or a household, with ciphertexts (the caller
+    """Residents of a grid, a region (code prefix) or a household, or the one with an ID
+    number's keyed hash (exact look-up, nothing decrypted), with ciphertexts (the caller
     decides what to unmask), and the total the filter matches."""
-    where = _filter(grid, prefix, household_id)
-    params = {"grid": grid, "prefix": prefix, "household": household_id}
+    where = _filter(grid, prefix, household_id, id_hash)
+    params = {"grid": grid, "prefix": prefix, "household": household_id, "id_hash": id_hash}
     rows = conn.execute(
         text(_LIST.format(where=where)), {**params, "limit": limit, "offset": offset}
     ).mappings()
@@ -232,12 +238,3 @@ def list_residents(
         text(f"SELECT count(*) FROM residents r WHERE {where}"), params
     ).scalar_one()
     return [dict(r) for r in rows], total
-
-
-def find_by_id_number(conn: Connection, id_hash: bytes) -> dict[str, Any] | None:
-    """A resident by the keyed hash of an ID number (exact look-up, no decryption)."""
-    row = conn.execute(
-        text(_LIST.format(where="r.id_hash = :h")), {"h": id_hash, "limit": 1, "offset": 0}
-    )
-    found = row.mappings().first()
-    return dict(found) if found else None

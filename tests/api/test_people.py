@@ -57,6 +57,14 @@ def test_a_grid_worker_sees_their_grid_unmasked_and_the_read_is_audited(
     ).one()
     assert entry.actor == "worker" and entry.detail["purpose"] == "home visit"
     assert person["id"] in entry.detail["residents"]
+    found = worker.get("/api/v1/residents", params={"id_number": person["id_number"]}).json()
+    assert [p["id"] for p in found["residents"]] == [person["id"]]  # exact look-up by hash
+    assert (
+        as_user("town_b")
+        .get("/api/v1/residents", params={"id_number": person["id_number"]})
+        .json()["total"]
+        == 0
+    )
     masked = worker.get(f"/api/v1/residents?grid={grid_a}&limit=5&masked=true").json()
     assert masked["masked"] is True and all(
         "*" in p["id_number"] for p in masked["residents"] if p["id_number"]
