@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
-import shapely
 from sqlalchemy import text
 
 from benchmarks._common import (
@@ -62,17 +61,7 @@ def _gridmap(data_dir: Path, *args: str) -> tuple[float, int, str]:
 def _regrid(conn) -> int:
     """A city-wide re-grid: the same townships cut into a different set of grids."""
     shape = city.city_shape(REGION, GRIDS, seed=99)
-    records = [
-        grids.GridRecord(code=c, region_code=r, name=n, wkb=w, generated=True)
-        for c, r, n, w in zip(
-            shape.grids.code,
-            shape.grids.region_code,
-            shape.grids.name,
-            shapely.to_wkb(shape.grids.geometry.values),
-            strict=True,
-        )
-    ]
-    return grids.replace_under(conn, REGION[:4], records)
+    return grids.replace_under(conn, REGION[:4], city.grid_records(shape.grids))
 
 
 def _postgis_vs_sjoin(conn) -> dict[str, float]:

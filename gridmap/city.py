@@ -148,7 +148,18 @@ def load(
         generated=True,
     )
     frame = gpd.read_file(folder / "grids.geojson", engine="pyogrio")
-    records = [
+    written = grids.replace_under(conn, parse_region_code(region).prefix, grid_records(frame))
+    reports = imports.load_directory(conn, folder, settings, None, on_progress, generated=True)
+    return {
+        "region": region,
+        "grids": written,
+        **{r.layer: {"written": r.written, "rejected": r.rejected} for r in reports},
+    }
+
+
+def grid_records(frame: gpd.GeoDataFrame) -> list[grids.GridRecord]:
+    """Generated grids (code, region_code, name, geometry) as records to write."""
+    return [
         grids.GridRecord(code=c, region_code=r, name=n, wkb=w, generated=True)
         for c, r, n, w in zip(
             frame.code,
@@ -158,13 +169,23 @@ def load(
             strict=True,
         )
     ]
-    written = grids.replace_under(conn, parse_region_code(region).prefix, records)
-    reports = imports.load_directory(conn, folder, settings, None, on_progress, generated=True)
-    return {
-        "region": region,
-        "grids": written,
-        **{r.layer: {"written": r.written, "rejected": r.rejected} for r in reports},
-    }
+
+
+def attach_city(conn: Connection, shape: CityShape) -> int:
+    """Write a city shape: township and outline boundaries, then its grids; grids written."""
+    regions.attach_boundaries(
+        conn,
+        zip(
+            [*shape.townships.code, shape.region],
+            shapely.to_wkb([*shape.townships.geometry.values, shape.outline]),
+            strict=True,
+        ),
+        source="generated city (gridmap demo generate)",
+        generated=True,
+    )
+    return grids.replace_under(
+        conn, parse_region_code(shape.region).prefix, grid_records(shape.grids)
+    )
 
 
 def grids_frame(conn: Connection, prefix: str) -> gpd.GeoDataFrame:

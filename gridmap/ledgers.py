@@ -85,7 +85,6 @@ class Ledger:
     resolve: tuple[str | Callable[[Connection], None], ...] = ()
     prepared: tuple[str, ...] = ()  # staging columns ("name type") filled by ``prepare``
     prepare: Callable[[Any], Prepare] | None = None  # settings -> row -> prepared values
-    extra: tuple[str, ...] = ()  # staging columns the SQL look-ups fill
     located: bool = False  # rows carry coordinates or a geometry
     by_building: bool = False  # rows may name a building instead of coordinates
     key: str | None = None  # the layer's unique key column
@@ -292,7 +291,7 @@ def to_wgs84_arrays(
 
 
 def _staging_columns(ledger: Ledger) -> str:
-    columns = [f"{name} text" for name in ledger.names] + [*ledger.prepared, *ledger.extra]
+    columns = [f"{name} text" for name in ledger.names] + list(ledger.prepared)
     columns += ["lon float8", "lat float8", "footprint bytea", "pt geometry(Point, 4326)"]
     columns += ["grid_code text", "micro_code text", "building_id bigint"]
     # no primary key: row numbers are unique by construction, and an index would slow COPY
@@ -462,11 +461,7 @@ def _locate(conn: Connection, ledger: Ledger) -> None:
                 " FROM buildings b WHERE b.code = s.building_code"
             )
         )
-        _reject(
-            conn,
-            "SELECT row_no, 'building_code', building_code, format('unknown building %s',"
-            " building_code) FROM stage WHERE building_code IS NOT NULL AND building_id IS NULL",
-        )
+        link(conn, "building_code", "buildings", "code")
         # no coordinates and no building code: a building whose address is exactly the row's
         conn.execute(
             text(
@@ -534,46 +529,27 @@ def _reject_taken_keys(conn: Connection, ledger: Ledger) -> None:
         f"SELECT s.row_no, '{key}', s.{key}, format('%s already exists', s.{key})"
         f" FROM stage s JOIN {table} t ON t.{column} = s.{key}",
     )
-    elsewhere = conn.execute(
-        text(
-            f"SELECT e.key, e.grid_code FROM gridmap_keys_elsewhere('{table}',"
-            f" ARRAY(SELECT {key} FROM stage WHERE {key} IS NOT NULL)) e"
-            f" WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{column} = e.key)"
-        )
-    ).all()
-    if elsewhere:
-        _reject(
-            conn,
-            f"SELECT s.row_no, '{key}', s.{key}, format('%s already exists in another"
-            f" jurisdiction', s.{key}) FROM stage s WHERE s.{key} = ANY(:keys)",
-            {"keys": [row.key for row in elsewhere]},
-        )
+    _reject(
+        conn,
+        f"SELECT s.row_no, '{key}', s.{key}, format('%s already exists in another"
+        f" jurisdiction', s.{key}) FROM stage s JOIN gridmap_keys_elsewhere('{table}',"
+        f" ARRAY(SELECT {key} FROM stage WHERE {key} IS NOT NULL)) e ON e.key = s.{key}"
+        f" WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{column} = s.{key})",
+    )
 
 
-def link(conn: Connection, column: str, table: str, key: str, target: str | None = None) -> None:
+def link(conn: Connection, column: str, table: str, key: str) -> None:
     """Check that ``stage.column`` names a row of ``table`` (by ``key``): names that resolve to
     nothing are rejected as unknown, or as outside the caller's jurisdiction when the row
-    exists where the caller cannot see it. With ``target``, the row's id and grid tie are
-    copied onto the staging row first (small layers; big ones join at the move instead)."""
-    if target:
-        conn.execute(
-            text(
-                f"UPDATE stage s SET {target} = t.id, grid_code = t.grid_code,"
-                f" micro_code = t.micro_code FROM {table} t WHERE t.{key} = s.{column}"
-            )
-        )
-        unresolved = f"s.{column} IS NOT NULL AND s.{target} IS NULL"
-    else:
-        unresolved = (
-            f"s.{column} IS NOT NULL"
-            f" AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = s.{column})"
-        )
+    exists where the caller cannot see it (the moves then join ``table`` themselves)."""
     noun = table.rstrip("s")
     conn.execute(
         text(
             f"""
-            WITH missing AS MATERIALIZED (SELECT s.row_no, s.{column} AS value FROM stage s
-                                           WHERE {unresolved}),
+            WITH missing AS MATERIALIZED (
+              SELECT s.row_no, s.{column} AS value FROM stage s
+               WHERE s.{column} IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = s.{column})),
             elsewhere AS (SELECT * FROM gridmap_keys_elsewhere(CAST(:table AS text),
                             ARRAY(SELECT DISTINCT value FROM missing)))
             INSERT INTO stage_rejects (row_no, field, value, reason)

@@ -77,12 +77,18 @@ def request_context(
         yield Context(conn, principal)
 
 
+def check_permission(principal: Principal, permission: str) -> None:
+    """403 unless the caller's role has ``permission`` (for checks that depend on the request;
+    routes with a fixed permission use ``require``)."""
+    if not principal.can(permission):
+        raise Forbidden(f"role {principal.role!r} may not do this ({permission})")
+
+
 def require(permission: str) -> Callable[[Context], Awaitable[Context]]:
     """A dependency that lets only callers whose role has ``permission`` through (else 403)."""
 
     async def check(context: Annotated[Context, Depends(request_context)]) -> Context:
-        if not context.principal.can(permission):
-            raise Forbidden(f"role {context.principal.role!r} may not do this ({permission})")
+        check_permission(context.principal, permission)
         return context
 
     check.__name__ = f"require_{permission.replace(':', '_')}"
@@ -105,6 +111,8 @@ TilesRead = Annotated[Context, Depends(require("tiles:read"))]
 MapRead = Annotated[Context, Depends(require("map:read"))]
 AuditRead = Annotated[Context, Depends(require("audit:read"))]
 UsersRead = Annotated[Context, Depends(require("users:read"))]
+PlacesRead = Annotated[Context, Depends(require("places:read"))]
+PeopleCount = Annotated[Context, Depends(require("people:count"))]
 
 
 @dataclass(frozen=True)

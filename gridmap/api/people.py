@@ -13,13 +13,16 @@ from gridmap.api.deps import (
     CurrentUser,
     GridCodePath,
     PageDep,
+    PeopleCount,
+    PlacesRead,
     RegionCodePath,
     SettingsDep,
+    check_permission,
 )
 from gridmap.api.links import geojson_page, page_links
 from gridmap.api.sources import check_suffix, save_upload
 from gridmap.codes import CodeError, parse_grid_code, parse_region_code
-from gridmap.errors import Forbidden, InvalidInput, NotFound
+from gridmap.errors import InvalidInput, NotFound
 from gridmap.layers import buildings, ties
 from gridmap.layers import residents as resident_rows
 
@@ -94,31 +97,24 @@ def list_residents(
 
 
 @router.get("/api/v1/grids/{code}/profile")
-def grid_profile(ctx: CurrentUser, settings: SettingsDep, code: GridCodePath) -> dict:
+def grid_profile(ctx: PeopleCount, settings: SettingsDep, code: GridCodePath) -> dict:
     """The grid profile (网格画像): households, population by kind, age pyramid, key groups,
     places, organisations and facilities of a grid or micro-grid."""
-    return _profile(ctx, settings, code)
+    return people.build_profile(ctx.conn, settings, code)
 
 
 @router.get("/api/v1/regions/{code}/profile")
-def region_profile(ctx: CurrentUser, settings: SettingsDep, code: RegionCodePath) -> dict:
+def region_profile(ctx: PeopleCount, settings: SettingsDep, code: RegionCodePath) -> dict:
     """The same profile rolled up for a village, township or county (the caller's part of it),
     with its sub-units."""
-    return _profile(ctx, settings, code)
-
-
-def _profile(ctx, settings, code: str) -> dict:
-    if not ctx.principal.can("people:count"):
-        raise Forbidden(f"role {ctx.principal.role!r} may not read profiles (people:count)")
     return people.build_profile(ctx.conn, settings, code)
 
 
 @router.get("/api/v1/grids/{code}/buildings", response_class=JSONResponse)
 def grid_buildings(
-    request: Request, ctx: CurrentUser, page: PageDep, code: GridCodePath
+    request: Request, ctx: PlacesRead, page: PageDep, code: GridCodePath
 ) -> JSONResponse:
     """The buildings (楼栋) of a grid as GeoJSON points, with households and residents counted."""
-    _need(ctx, "places:read")
     found = buildings.buildings_in_grid(ctx.conn, code, page.limit, page.offset)
     features = [
         {
@@ -133,10 +129,9 @@ def grid_buildings(
 
 
 @router.get("/api/v1/buildings/{building_id}")
-def get_building(ctx: CurrentUser, building_id: int) -> dict:
+def get_building(ctx: PlacesRead, building_id: int) -> dict:
     """A building with its units (单元) and their households (户), and the grids it has been
     in (``ties``: every tie made or changed, with when and by which operation)."""
-    _need(ctx, "places:read")
     found = buildings.building(ctx.conn, building_id)
     if found is None:
         raise NotFound(f"building {building_id} does not exist (or is not yours)")
@@ -178,7 +173,7 @@ def upload_ledger(
 ) -> dict:
     """Import a ledger (台账) in the background; poll ``/api/v1/jobs/{id}`` for progress and
     the report, ``…/rejects.csv`` for the rejected rows."""
-    _need(ctx, UPLOAD_PERMISSION.get(layer, "places:write"))
+    check_permission(ctx.principal, UPLOAD_PERMISSION.get(layer, "places:write"))
     suffixes = (*imports.SUFFIXES, ".json", ".zip")
     check_suffix(file, suffixes)
     engine, principal = request.app.state.engine, ctx.principal
@@ -193,8 +188,3 @@ def upload_ledger(
 
     background.add_task(jobs.run, engine, principal, job_id, work)
     return {"job": job_id, "status": f"/api/v1/jobs/{job_id}"}
-
-
-def _need(ctx, permission: str) -> None:
-    if not ctx.principal.can(permission):
-        raise Forbidden(f"role {ctx.principal.role!r} may not do this ({permission})")

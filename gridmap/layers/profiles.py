@@ -121,32 +121,29 @@ def by_kind(conn: Connection, area: Area, table: str, column: str) -> dict[str, 
 
 def children(conn: Connection, area: Area) -> list[dict[str, Any]]:
     """A region's next level down (sub-regions, and grids lying directly under it) with their
-    households and residents: one grouped scan per table, summed by code prefix."""
-    kids = conn.execute(
+    households and residents, counted per grid once and summed by code range in SQL."""
+    rows = conn.execute(
         text(
-            "SELECT code, name, prefix FROM regions WHERE parent_code = :code"
-            " UNION ALL SELECT code, name, code FROM grids"
-            " WHERE region_code = :code AND length(code) = 15 ORDER BY 1"
+            f"""
+            WITH kids AS (
+              SELECT code, name, prefix FROM regions WHERE parent_code = :code
+              UNION ALL
+              SELECT code, name, code FROM grids WHERE region_code = :code AND length(code) = 15),
+            totals AS (
+              SELECT b.grid_code, count(DISTINCT h.id) AS households, count(r.id) AS residents
+                FROM buildings b JOIN households h ON h.building_id = b.id
+                LEFT JOIN residents r ON r.household_id = h.id
+               WHERE b.{area.where} GROUP BY 1)
+            SELECT k.code, k.name, coalesce(sum(t.households), 0)::bigint AS households,
+                   coalesce(sum(t.residents), 0)::bigint AS residents
+              FROM kids k LEFT JOIN totals t
+                ON t.grid_code >= k.prefix AND t.grid_code < k.prefix || ':'
+             GROUP BY k.code, k.name
+            HAVING length(k.code) = 15 OR coalesce(sum(t.residents), 0) > 0
+                   OR coalesce(sum(t.households), 0) > 0
+             ORDER BY k.code
+            """
         ),
-        {"code": area.code},
-    ).all()
-    per_grid = {
-        table: dict(
-            _counts(
-                conn,
-                f"SELECT b.grid_code, count(*) FROM {table} t JOIN buildings b"
-                " ON b.id = t.building_id WHERE b.{where} GROUP BY 1",
-                area,
-            )
-        )
-        for table in ("households", "residents")
-    }
-    rows = []
-    for code, name, prefix in kids:
-        counts = {
-            table: sum(n for grid, n in grids.items() if grid.startswith(prefix))
-            for table, grids in per_grid.items()
-        }
-        if len(code) == 15 or any(counts.values()):
-            rows.append({"code": code, "name": name, **counts})
-    return rows
+        {"code": area.code, **area.params},
+    ).mappings()
+    return [dict(r) for r in rows]
