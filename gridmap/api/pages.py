@@ -79,6 +79,25 @@ def _map_config(conn: Connection, settings: Settings, public: bool) -> dict:
             layer: f"{prefix}/{layer}/{{z}}/{{x}}/{{y}}.mvt" for layer in ("regions", "grids")
         },
         "public": public,
+        "csrf_cookie": settings.auth.csrf_cookie_name,
+        "labels": _labels(settings),
+    }
+
+
+def _labels(settings: Settings) -> dict[str, dict[str, str]]:
+    """The configured vocabularies' labels by code, so pages never hard-code them."""
+    people = settings.people
+    return {
+        "resident_kinds": dict(people.kinds),
+        "key_groups": {code: group.label for code, group in people.key_groups.items()},
+        "key_group_levels": {code: group.level for code, group in people.key_groups.items()},
+        "place_kinds": {code: kind.label for code, kind in people.place_kinds.items()},
+        "place_groups": {code: kind.group for code, kind in people.place_kinds.items()},
+        "thing_categories": dict(people.thing_categories),
+        "organisation_kinds": dict(people.organisation_kinds),
+        "duties": dict(people.duties),
+        "building_uses": dict(people.building_uses),
+        "grid_kinds": {kind: kind for kind in settings.grid.kinds},
     }
 
 
