@@ -33,9 +33,9 @@ def scratch_cluster(name: str) -> Iterator[EmbeddedCluster]:
 def prepared_cluster(name: str, demo: bool) -> Iterator[tuple[EmbeddedCluster, object]]:
     """A scratch cluster prepared as `gridmap serve` would (migrations; the demo if asked),
     with gridmap's settings pointing at it: yields (cluster, settings)."""
-    from gridmap import bootstrap
+    from gridmap.core.settings import get_settings
     from gridmap.db.engine import dispose_engines
-    from gridmap.settings import get_settings
+    from gridmap.services import bootstrap
 
     with scratch_cluster(name) as cluster:
         cluster.start()

@@ -21,9 +21,10 @@ from benchmarks._common import (
     summary_ms,
     timed,
 )
-from gridmap import accounts, loaders
 from gridmap.db.engine import dispose_engines, engine_for
+from gridmap.ingest.regions import load_regions
 from gridmap.layers import regions
+from gridmap.services import accounts
 
 PASSWORD = "bench-password-123"
 
@@ -44,7 +45,7 @@ def main() -> None:
     with prepared_cluster("city", demo=False) as (cluster, settings):
         engine = engine_for(settings, cluster.url())
         with engine.begin() as conn:
-            load_regions_s, _ = timed(lambda: loaders.load_regions(conn))
+            load_regions_s, _ = timed(lambda: load_regions(conn))
         with engine.begin() as conn:
             load_city_s, written = timed(lambda: load_city(conn))
             accounts.add_user(conn, settings, "bench", "dispatcher", "361100000000", PASSWORD)

@@ -18,11 +18,12 @@ from shapely.geometry import LineString
 
 from benchmarks._city import load_city
 from benchmarks._common import percentile, prepared_cluster, report
-from gridmap import loaders, planning
 from gridmap.db.engine import engine_for
-from gridmap.grid_edits import GridEditor
+from gridmap.ingest.sources import import_department_grids
 from gridmap.ops.frame import LocalFrame
 from gridmap.ops.partition import voronoi_partition
+from gridmap.services import planning
+from gridmap.services.grid_edits import GridEditor
 
 DEPARTMENTS = ("综治", "警务", "城管")
 CITY = "361100000000"
@@ -62,7 +63,7 @@ def main() -> None:
             path = _department_file(outline, seed, Path(folder))
             began = time.perf_counter()
             with owner.begin() as conn:
-                result = loaders.import_department_grids(conn, path, department, None, "dept_code")
+                result = import_department_grids(conn, path, department, None, "dept_code")
             seconds = time.perf_counter() - began
             rows.append(
                 (

@@ -29,9 +29,10 @@ from benchmarks._common import (
     summary_ms,
     timed,
 )
-from gridmap import accounts, city
 from gridmap.db.engine import engine_for
+from gridmap.demo import city
 from gridmap.layers import grids, ties
+from gridmap.services import accounts
 
 GRIDS = int(os.environ.get("GRIDMAP_BENCH_GRIDS", 10_000))
 RESIDENTS = int(os.environ.get("GRIDMAP_BENCH_RESIDENTS", 5_000_000))

@@ -15,8 +15,8 @@ from sqlalchemy import text
 
 from benchmarks._city import load_city
 from benchmarks._common import prepared_cluster, report, server_process, sign_in
-from gridmap import accounts
 from gridmap.db.engine import dispose_engines, engine_for
+from gridmap.services import accounts
 
 REQUESTS = 2000
 CLIENTS = 4

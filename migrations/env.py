@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from gridmap.db.engine import owner_url
-from gridmap.layers import metadata
+from gridmap.layers.schema import metadata
 
 config = context.config
 target_metadata = metadata

@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
 from gridmap.api.main import create_app
+from gridmap.core.settings import Settings, get_settings
 from gridmap.db.embedded import EmbeddedCluster
 from gridmap.db.engine import app_engine, dispose_engines, embedded_cluster, engine_for
-from gridmap.settings import Settings, get_settings
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA_DIRS = (REPO.parent / "shared" / "data", Path("/work/shared/data"))
@@ -110,7 +110,7 @@ TEST_USERS = {
 def database(cluster: EmbeddedCluster, settings: Settings) -> str:
     """The database as `gridmap serve` prepares it (codes, demo county, demo accounts), plus
     the test users; returns the owner's URL."""
-    from gridmap import accounts, bootstrap
+    from gridmap.services import accounts, bootstrap
 
     bootstrap.prepare(settings, demo=True)
     url = cluster.url()

@@ -1,4 +1,4 @@
-"""Tests for gridmap.codes: region, grid, camera and resident ID validators."""
+"""Tests for gridmap.core.codes: region, grid, camera and resident ID validators."""
 
 import pickle
 import re
@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from gridmap.codes import (
+from gridmap.core.codes import (
     DEVICE_TYPES,
     PROVINCE_CODES,
     CodeError,

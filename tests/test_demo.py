@@ -3,7 +3,7 @@
 import shapely
 from sqlalchemy import Connection, text
 
-from gridmap import demo
+from gridmap.demo import county
 from tests.conftest import shared_data
 
 TOWNSHIPS = ("cn_yiyang_county_townships", "yiyang_townships.geojson")
@@ -22,7 +22,7 @@ def test_generated_demo_is_labelled_and_lies_on_the_real_outline(conn: Connectio
 
 def test_real_townships_match_codes_by_name_and_stem(conn: Connection) -> None:
     path = shared_data(*TOWNSHIPS)
-    frame = demo.real_townships(conn, path)
+    frame = county.real_townships(conn, path)
     assert len(frame) == 17 and frame.code.is_unique
     by_name = dict(zip(frame.name, frame.code, strict=True))
     assert by_name["弋江镇"] == "361126109000"  # exact
@@ -31,7 +31,7 @@ def test_real_townships_match_codes_by_name_and_stem(conn: Connection) -> None:
 
 
 def test_demo_from_real_townships_covers_them(conn: Connection) -> None:
-    counts = demo.load_demo(conn, townships_file=shared_data(*TOWNSHIPS), grid_count=120)
+    counts = county.load_demo(conn, townships_file=shared_data(*TOWNSHIPS), grid_count=120)
     assert counts["townships"] == 17 and counts["grids"] >= 120
     rows = conn.execute(
         text(

@@ -8,11 +8,11 @@ import shapely
 from shapely.geometry import LineString
 from sqlalchemy import Connection, text
 
-from gridmap.errors import Conflict, EditRefused, InvalidInput
-from gridmap.grid_edits import GridEditor
+from gridmap.core.errors import Conflict, EditRefused, InvalidInput
+from gridmap.core.settings import Settings
 from gridmap.layers import grids
 from gridmap.ops.edit import area_m2
-from gridmap.settings import Settings
+from gridmap.services.grid_edits import GridEditor
 from tests.conftest import TOWNSHIP_A
 
 

@@ -6,12 +6,15 @@ import pytest
 import shapely
 from sqlalchemy import Connection, text
 
-from gridmap import demo, loaders, planning
-from gridmap.codes import parse_grid_code
-from gridmap.errors import InvalidInput
+from gridmap.core.codes import parse_grid_code
+from gridmap.core.errors import InvalidInput
+from gridmap.core.settings import Settings
+from gridmap.demo import county
+from gridmap.ingest.sources import import_department_grids
+from gridmap.layers import merges
 from gridmap.ops.balance import DivideOptions
 from gridmap.ops.chinacrs import from_wgs84
-from gridmap.settings import Settings
+from gridmap.services import planning
 from tests.conftest import TOWNSHIP_A, shared_data
 
 COUNTY = "361126000000"
@@ -22,8 +25,8 @@ def real_county(conn: Connection, tmp_path):
     """The county with the real township polygons, the base layer and a police layer derived
     from it: shifted, with overlaps, gaps and slivers, in GCJ-02 as declared."""
     path = shared_data("cn_yiyang_county_townships", "yiyang_townships.geojson")
-    demo.load_demo(conn, townships_file=path, grid_count=60)
-    loaders.import_department_grids(conn, path, "综治", None, None, "name")
+    county.load_demo(conn, townships_file=path, grid_count=60)
+    import_department_grids(conn, path, "综治", None, None, "name")
     townships = gpd.read_file(path).to_crs(4548)
     shapes = townships.geometry.translate(30, 0).to_numpy()
     shapes[::3] = shapely.buffer(shapes[::3], 50)  # overlaps
@@ -36,7 +39,7 @@ def real_county(conn: Connection, tmp_path):
     police["geometry"] = from_wgs84(police.geometry.values, "GCJ-02")
     police_path = tmp_path / "police_gcj02.geojson"
     police.to_file(police_path, engine="pyogrio")
-    loaders.import_department_grids(conn, police_path, "警务", "GCJ-02", "pcs", "name")
+    import_department_grids(conn, police_path, "警务", "GCJ-02", "pcs", "name")
     return path
 
 
@@ -71,7 +74,7 @@ def test_merge_is_a_valid_coverage_of_the_county_with_stable_codes(
     union = shapely.coverage_union_all(cells)
     assert shapely.symmetric_difference(union, county).area < 1e-6 * county.area
     # the crosswalk: every base grid lands mostly in one unified grid
-    frame = planning.crosswalk_frame(conn, result["merge_id"])
+    frame = merges.crosswalk_frame(conn, result["merge_id"])
     base = frame[frame.department == "综治"].groupby("source_code").share_of_source.max()
     assert len(base) == 17 and (base > 0.9).mean() > 0.8
     police = frame[frame.department == "警务"]

@@ -13,9 +13,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine
 
-from gridmap.access import Principal, apply_scope
 from gridmap.api.deps import AuditRead, PageDep
 from gridmap.api.links import page_links
+from gridmap.core.access import Principal
+from gridmap.db.scope import apply_scope
 from gridmap.layers import audit
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])

@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
-from gridmap import accounts
 from gridmap.api.deps import CurrentUser, SettingsDep
 from gridmap.api.pages import STATIC_DIR
-from gridmap.errors import GridmapError
-from gridmap.settings import Settings
+from gridmap.core.errors import GridmapError
+from gridmap.core.settings import Settings
+from gridmap.services import accounts
 
 router = APIRouter(tags=["auth"])
 

@@ -16,11 +16,12 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Connection
 
-from gridmap import accounts
-from gridmap.access import PUBLIC, Principal, apply_scope
-from gridmap.codes import CodeError, parse_grid_code, parse_region_code
-from gridmap.errors import Forbidden, InvalidInput, Unauthorized
-from gridmap.settings import Settings
+from gridmap.core.access import PUBLIC, Principal
+from gridmap.core.codes import CodeError, parse_grid_code, parse_region_code
+from gridmap.core.errors import Forbidden, InvalidInput, Unauthorized
+from gridmap.core.settings import Settings
+from gridmap.db.scope import apply_scope
+from gridmap.services import accounts
 
 
 async def app_settings(request: Request) -> Settings:

@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
-from gridmap.codes import CodeError
-from gridmap.errors import (
+from gridmap.core.codes import CodeError
+from gridmap.core.errors import (
     Conflict,
     DatabaseSetupError,
     Forbidden,

@@ -17,9 +17,10 @@ from pydantic import BaseModel, Field
 from shapely.geometry import shape
 
 from gridmap.api.deps import GridCodePath, GridsRead, GridsWrite, SettingsDep
-from gridmap.errors import InvalidInput, NotFound
-from gridmap.grid_edits import GridEditor
+from gridmap.core.errors import InvalidInput, NotFound
+from gridmap.db.sql import transaction_time
 from gridmap.layers import grids
+from gridmap.services.grid_edits import GridEditor
 
 router = APIRouter(prefix="/api/v1/grids", tags=["grid editing"])
 
@@ -109,7 +110,7 @@ def grid_at(
     at: Annotated[datetime | None, Query(description="a moment (ISO 8601); default now")] = None,
 ) -> dict:
     """Which grid held this point at that moment (from the history)."""
-    when = at or ctx.conn.exec_driver_sql("SELECT now()").scalar_one()
+    when = at or transaction_time(ctx.conn)
     found = grids.at(ctx.conn, lon, lat, when)
     if found is None:
         raise NotFound(f"no grid held ({lon}, {lat}) at {when.isoformat()}")

@@ -13,10 +13,10 @@ from starlette.background import BackgroundTask
 
 from gridmap.api.deps import BBoxDep, GridCodePath, GridsRead, PageDep, RegionParam
 from gridmap.api.links import geojson_page
-from gridmap.codes import parse_region_code
-from gridmap.errors import NotFound
+from gridmap.core.codes import parse_region_code
+from gridmap.core.errors import NotFound
+from gridmap.ingest.vector import write_vector
 from gridmap.layers import grids
-from gridmap.ops.vector_io import write_vector
 
 router = APIRouter(prefix="/api/v1/grids", tags=["grids"])
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from gridmap import __version__
@@ -25,8 +24,7 @@ def health(request: Request) -> JSONResponse:
     }
     try:
         with state.engine.connect() as conn:
-            body["postgis"] = conn.execute(text("SELECT postgis_lib_version()")).scalar_one()
-            body["postgresql"] = conn.execute(text("SHOW server_version")).scalar_one()
+            body.update(migrate.server_versions(conn))
             body["migration"]["current"] = migrate.current_revision_of(conn)
     except OperationalError:
         body.update(status="unavailable", postgis=None)

@@ -13,24 +13,28 @@ from gridmap import __version__
 from gridmap.api import (
     audit,
     auth,
+    buildings,
     docs,
     errors,
     grid_edits,
     grids,
     health,
+    jobs,
     ogc,
     pages,
-    people,
     planning,
+    profiles,
     public,
     regions,
+    residents,
     security,
     sources,
     tiles,
+    uploads,
     users,
 )
+from gridmap.core.settings import Settings, get_settings
 from gridmap.db.engine import app_engine
-from gridmap.settings import Settings, get_settings
 
 ROUTERS = (
     health,
@@ -47,7 +51,11 @@ ROUTERS = (
     audit,
     users,
     sources,
-    people,
+    uploads,
+    jobs,
+    residents,
+    profiles,
+    buildings,
 )
 
 

@@ -6,17 +6,15 @@ security like every other route; GDAL's OAPIF driver and QGIS read them (send th
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from gridmap import catalog
 from gridmap.api.deps import BBoxDep, CurrentUser, GridsRead, PageDep, RegionsRead
 from gridmap.api.links import geojson_page
-from gridmap.errors import NotFound
-from gridmap.layers import grids, regions
+from gridmap.core.errors import NotFound
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
 
@@ -29,51 +27,13 @@ CONFORMANCE = [
 ]
 
 
-@dataclass(frozen=True)
-class Collection:
-    """A feature collection: its title, and how to list and fetch its features."""
-
-    title: str
-    description: str
-    items: Callable[..., tuple[list[dict], int]]
-    item: Callable[..., dict | None]
-    extent: Callable[..., list[float] | None]
-
-
-def _grid_items(conn, bbox, limit, offset):
-    return grids.list_grids(conn, grids.GridFilter(bbox=bbox), limit, offset)
-
-
-def _region_item(conn, code):
-    feature = regions.get_region(conn, code)
-    return feature if feature and feature.get("geometry") else None
-
-
-COLLECTIONS: dict[str, Collection] = {
-    "grids": Collection(
-        "网格 Grids",
-        "the unified grid system: grids and micro-grids",
-        _grid_items,
-        grids.get_grid,
-        grids.extent,
-    ),
-    "regions": Collection(
-        "区划 Regions",
-        "administrative divisions that have a boundary",
-        regions.list_features,
-        _region_item,
-        regions.boundary_extent,
-    ),
-}
-
-
 def _link(request: Request, path: str, rel: str, kind: str, title: str = "") -> dict[str, str]:
     link = {"href": str(request.base_url).rstrip("/") + path, "rel": rel, "type": kind}
     return {**link, "title": title} if title else link
 
 
 def _describe(request: Request, name: str, conn) -> dict[str, Any]:
-    collection = COLLECTIONS[name]
+    collection = catalog.collection(name)
     bbox = collection.extent(conn)
     return {
         "id": name,
@@ -87,14 +47,6 @@ def _describe(request: Request, name: str, conn) -> dict[str, Any]:
             _link(request, f"/ogc/collections/{name}/items", "items", GEOJSON, collection.title),
         ],
     }
-
-
-def _collection(name: str) -> Collection:
-    if name not in COLLECTIONS:
-        raise NotFound(
-            f"collection {name!r} does not exist (collections: {', '.join(COLLECTIONS)})"
-        )
-    return COLLECTIONS[name]
 
 
 @router.get("")
@@ -129,13 +81,12 @@ def collections(request: Request, ctx: GridsRead) -> dict:
     """The feature collections (the caller's scope decides what their extents hold)."""
     return {
         "links": [_link(request, "/ogc/collections", "self", "application/json")],
-        "collections": [_describe(request, name, ctx.conn) for name in COLLECTIONS],
+        "collections": [_describe(request, name, ctx.conn) for name in catalog.collections()],
     }
 
 
 @router.get("/collections/{collection_id}")
 def collection(request: Request, ctx: GridsRead, collection_id: str) -> dict:
-    _collection(collection_id)
     return _describe(request, collection_id, ctx.conn)
 
 
@@ -144,7 +95,7 @@ def items(
     request: Request, ctx: RegionsRead, page: PageDep, collection_id: str, bbox: BBoxDep = None
 ) -> JSONResponse:
     """Features by bounding box, paged (``limit``, ``offset``; ``next`` link)."""
-    features, total = _collection(collection_id).items(
+    features, total = catalog.collection(collection_id).items(
         ctx.conn, bbox.as_tuple() if bbox else None, page.limit, page.offset
     )
     return geojson_page(request, page, features, total)
@@ -153,7 +104,7 @@ def items(
 @router.get("/collections/{collection_id}/items/{feature_id}", response_class=JSONResponse)
 def item(request: Request, ctx: RegionsRead, collection_id: str, feature_id: str) -> JSONResponse:
     """One feature by its id (its code)."""
-    feature = _collection(collection_id).item(ctx.conn, feature_id)
+    feature = catalog.collection(collection_id).item(ctx.conn, feature_id)
     if feature is None:
         raise NotFound(f"{collection_id} has no feature {feature_id!r}")
     feature["links"] = [

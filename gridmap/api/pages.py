@@ -10,11 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
-from gridmap import accounts
 from gridmap.api.deps import MapRead, PublicDep, SettingsDep
-from gridmap.errors import Unauthorized
+from gridmap.core.errors import Unauthorized
+from gridmap.core.settings import Settings
 from gridmap.layers import grids, regions
-from gridmap.settings import Settings
+from gridmap.services import accounts
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 

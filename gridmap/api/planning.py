@@ -12,11 +12,12 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from gridmap import jobs, planning
 from gridmap.api.deps import GridsRead, GridsWrite, RegionParam, SettingsDep
-from gridmap.codes import parse_region_code
-from gridmap.errors import InvalidInput, NotFound
+from gridmap.core.codes import parse_region_code
+from gridmap.core.errors import InvalidInput, NotFound
+from gridmap.layers import merges
 from gridmap.ops.balance import DivideOptions
+from gridmap.services import jobs, planning
 
 router = APIRouter(tags=["grid system planning"])
 
@@ -50,13 +51,13 @@ def start_merge(
 @router.get("/api/v1/merges")
 def list_merges(ctx: GridsRead, region: RegionParam = None) -> dict:
     """Merge runs with their reports, newest first."""
-    return {"merges": planning.merges(ctx.conn, region)}
+    return {"merges": merges.runs(ctx.conn, region)}
 
 
 @router.get("/api/v1/merges/{merge_id}/crosswalk.csv", response_class=StreamingResponse)
 def crosswalk(ctx: GridsRead, merge_id: int) -> StreamingResponse:
     """Department grid ↔ unified grid, with the shared area and its share of both (CSV)."""
-    frame = planning.crosswalk_frame(ctx.conn, merge_id)
+    frame = merges.crosswalk_frame(ctx.conn, merge_id)
     if frame.empty:
         raise NotFound(f"merge {merge_id} has no crosswalk (or lies outside your jurisdiction)")
     buffer = io.StringIO()

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from gridmap.api.deps import BBoxDep, PageDep, PublicDep
 from gridmap.api.links import geojson_page
-from gridmap.errors import InvalidInput, NotFound
+from gridmap.core.errors import InvalidInput, NotFound
 from gridmap.layers import grid_workers, grids
 
 router = APIRouter(prefix="/public", tags=["public"])

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from gridmap.api.deps import PageDep, ParentParam, RegionCodePath, RegionsRead
 from gridmap.api.links import page_links
-from gridmap.errors import NotFound
+from gridmap.core.errors import NotFound
 from gridmap.layers import regions
 
 router = APIRouter(prefix="/api/v1/regions", tags=["regions"])

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gridmap.settings import Settings
+from gridmap.core.settings import Settings
 
 UPLOAD_PREFIXES = ("/api/v1/uploads",)
 

@@ -5,30 +5,23 @@ One SQL statement per tile, scoped by the caller's row-level security like every
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from gridmap import catalog
 from gridmap.api.deps import PublicDep, SettingsDep, TilesRead
-from gridmap.errors import InvalidInput, NotFound
-from gridmap.layers import grids, regions, sources
-from gridmap.settings import Settings
+from gridmap.core.errors import InvalidInput
+from gridmap.core.settings import Settings
+from gridmap.db.sql import serial_plans
 
 router = APIRouter(tags=["tiles"])
 
 MVT = "application/vnd.mapbox-vector-tile"
 MAX_ZOOM = 22
 
-TileQuery = Callable[..., bytes]
-LAYERS: dict[str, TileQuery] = {
-    "grids": grids.tile,
-    "regions": regions.tile,
-    "source_grids": sources.tile,
-}
-PUBLIC_LAYERS = ("grids", "regions")
-LayerName = Annotated[str, Path(description=f"one of: {', '.join(LAYERS)}")]
+LayerName = Annotated[str, Path(description=f"one of: {', '.join(catalog.tile_layers())}")]
 
 
 def _check_tile(z: int, x: int, y: int) -> None:
@@ -49,12 +42,9 @@ def render_tile(
     public: bool,
     **filters: str | None,
 ) -> Response:
-    query = LAYERS.get(layer) if not public or layer in PUBLIC_LAYERS else None
-    if query is None:
-        raise NotFound(f"tile layer {layer!r} does not exist (layers: {', '.join(LAYERS)})")
+    query = catalog.tile_query(layer, public)
     _check_tile(z, x, y)
-    # parallel workers cost more than they give on small per-tile queries under concurrency
-    conn.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    serial_plans(conn)
     filters = {k: v for k, v in filters.items() if v is not None}
     data = query(conn, z, x, y, settings.map.tile_feature_limit, public=public, **filters)
     visibility = "public" if public else "private"

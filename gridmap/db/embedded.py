@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 import psycopg
 
-from gridmap.errors import DatabaseSetupError
+from gridmap.core.errors import DatabaseSetupError
 
 SUPERUSER = "gridmap"
 PORT = 5432

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 from sqlalchemy import Engine, create_engine, event
 
+from gridmap.core.settings import Settings, get_settings
 from gridmap.db.embedded import EmbeddedCluster
-from gridmap.settings import Settings, get_settings
 
 log = logging.getLogger("gridmap.db")
 

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -32,3 +32,17 @@ def head_revision() -> str | None:
 def current_revision_of(conn: Connection) -> str | None:
     """The revision a database is at (None before the first migration)."""
     return MigrationContext.configure(conn).get_current_revision()
+
+
+def allow_login(conn: Connection, role: str) -> None:
+    """Let a role log in (the embedded cluster's socket admits only its owner, so the
+    application role may log in there)."""
+    quoted = conn.dialect.identifier_preparer.quote(role)
+    conn.execute(text(f"ALTER ROLE {quoted} LOGIN"))
+
+
+def server_versions(conn: Connection) -> dict[str, str]:
+    """The PostgreSQL and PostGIS versions of the server (for ``/health``)."""
+    row = conn.execute(text("SELECT postgis_lib_version(), current_setting('server_version')"))
+    postgis, postgresql = row.one()
+    return {"postgis": postgis, "postgresql": postgresql}

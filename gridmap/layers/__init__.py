@@ -1,21 +1,7 @@
-"""Layers: one module per layer, owning its tables, its row-level security and its queries.
+"""Layers: one module per table family, owning its tables and the queries that read and write
+them. A layer imports ``gridmap.core`` and ``gridmap.db`` only.
 
 Contributor rule: a table that holds rows bound to a jurisdiction gets its row-level security
-policies in the same migration that creates it.
+policies in the same migration that creates it, and its model (``Table``) here, beside its
+queries; ``gridmap.layers.schema`` must import the module so that Alembic sees the table.
 """
-
-from __future__ import annotations
-
-from sqlalchemy.orm import DeclarativeBase
-
-
-class Base(DeclarativeBase):
-    """Declarative base of every layer's GeoAlchemy2 models."""
-
-
-# import the models so that Base.metadata knows every table (for Alembic's comparisons)
-from gridmap.layers import audit, grids, regions, ties, users  # noqa: E402
-
-metadata = Base.metadata
-
-__all__ = ["Base", "audit", "grids", "metadata", "regions", "ties", "users"]

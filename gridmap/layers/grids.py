@@ -31,9 +31,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gridmap.errors import InvalidInput
-from gridmap.layers import Base, _sql
-from gridmap.layers._sql import Progress, copy_rows, staging_table
+from gridmap.core.errors import InvalidInput
+from gridmap.db import sql as _sql
+from gridmap.db.schema import Base
+from gridmap.db.sql import (
+    BBox,
+    Progress,
+    Where,
+    code_range,
+    copy_rows,
+    matched,
+    page,
+    staging_table,
+)
 
 
 class Grid(Base):
@@ -112,6 +122,56 @@ def replace_under(
     ).rowcount
 
 
+def write_level(
+    conn: Connection,
+    prefix: str,
+    records: Iterable[tuple[str, str, str, bytes]],
+    operation: str,
+    reason: str | None,
+) -> dict[str, int]:
+    """Make the grids (15 digits) under a code prefix exactly ``records`` (code, region code,
+    name, MultiPolygon WKB in EPSG:4326), set-based: unchanged grids stay as they are, changed
+    ones are updated, new ones inserted and vanished ones removed (history and audit by
+    trigger, one statement each). Refused while micro-grids lie under a grid to be removed."""
+    staging_table(conn, "plan_in", "code text, region_code text, name text, wkb bytea")
+    copy_rows(conn, "plan_in", ["code", "region_code", "name", "wkb"], records)
+    params = {"prefix": prefix}
+    kept_micro = conn.execute(
+        text(
+            f"SELECT count(*) FROM grids m WHERE length(m.code) = 17 AND {code_range('m.code')}"
+            " AND m.parent_grid_code NOT IN (SELECT code FROM plan_in)"
+        ),
+        params,
+    ).scalar_one()
+    if kept_micro:
+        raise InvalidInput(
+            f"{kept_micro} micro-grids lie under grids the plan removes: remove or move them first"
+        )
+    mark_change(conn, operation, reason, [])
+    removed = conn.execute(
+        text(
+            f"DELETE FROM grids WHERE length(code) = 15 AND {code_range('code')}"
+            " AND code NOT IN (SELECT code FROM plan_in)"
+        ),
+        params,
+    ).rowcount
+    updated = conn.execute(
+        text(
+            "UPDATE grids g SET boundary = ST_GeomFromWKB(p.wkb, 4326) FROM plan_in p"
+            " WHERE g.code = p.code AND NOT ST_OrderingEquals(ST_Normalize(g.boundary),"
+            " ST_Normalize(ST_GeomFromWKB(p.wkb, 4326)))"
+        )
+    ).rowcount
+    inserted = conn.execute(
+        text(
+            "INSERT INTO grids (code, region_code, name, boundary)"
+            " SELECT p.code, p.region_code, p.name, ST_GeomFromWKB(p.wkb, 4326) FROM plan_in p"
+            " WHERE NOT EXISTS (SELECT 1 FROM grids g WHERE g.code = p.code)"
+        )
+    ).rowcount
+    return {"inserted": inserted, "updated": updated, "removed": removed}
+
+
 # -- reads ----------------------------------------------------------------------------------
 
 _PUBLIC_PROPERTIES = "g.code, g.name"
@@ -126,21 +186,11 @@ _PROPERTIES = """
 class GridFilter:
     """Which grids a list asks for: a bbox (EPSG:4326) and/or a region or grid code prefix."""
 
-    bbox: tuple[float, float, float, float] | None = None
+    bbox: BBox | None = None
     prefix: str | None = None
 
-    def where(self) -> tuple[str, dict[str, Any]]:
-        clauses, params = ["TRUE"], {}
-        if self.bbox is not None:
-            # the box goes to the column's SRID, never the column to the box's: the index stays
-            clauses.append("g.boundary && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)")
-            params.update(zip(("minx", "miny", "maxx", "maxy"), self.bbox, strict=True))
-        if self.prefix:
-            # a code range, not LIKE: plain comparisons are leakproof, so they can use the
-            # primary key under row-level security
-            clauses.append("g.code >= :prefix AND g.code < :prefix || ':'")
-            params["prefix"] = self.prefix
-        return " AND ".join(clauses), params
+    def where(self) -> Where:
+        return Where().bbox("g.boundary", self.bbox).code_range("g.code", self.prefix)
 
 
 def list_grids(
@@ -151,7 +201,7 @@ def list_grids(
     ``public`` keeps only code and name (what a resident may see).
     """
     properties = _PUBLIC_PROPERTIES if public else _PROPERTIES
-    clause, params = where.where()
+    condition = where.where()
     rows = conn.execute(
         text(
             f"""
@@ -161,16 +211,13 @@ def list_grids(
                      'properties', to_jsonb(p.*)) AS feature
               FROM grids g
               CROSS JOIN LATERAL (SELECT {properties}) p
-             WHERE {clause}
-             ORDER BY g.code
-             LIMIT :limit OFFSET :offset
+             WHERE {condition.sql}
+             {page("g.code")}
             """
         ),
-        {**params, "limit": limit, "offset": offset},
+        {**condition.params, "limit": limit, "offset": offset},
     ).scalars()
-    features = list(rows)
-    total = conn.execute(text(f"SELECT count(*) FROM grids g WHERE {clause}"), params).scalar_one()
-    return features, total
+    return list(rows), matched(conn, "grids g", condition)
 
 
 def get_grid(conn: Connection, code: str) -> dict[str, Any] | None:
@@ -333,10 +380,8 @@ def free_codes(conn: Connection, parent: str, n: int) -> list[str]:
     top = 10**width - 1
     taken = set(
         conn.execute(
-            text(
-                "SELECT code FROM grids WHERE code >= :p AND code < :p || ':' AND length(code) = :n"
-            ),
-            {"p": parent, "n": len(parent) + width},
+            text(f"SELECT code FROM grids WHERE {code_range('code')} AND length(code) = :n"),
+            {"prefix": parent, "n": len(parent) + width},
         ).scalars()
     )
     free = [
@@ -486,12 +531,35 @@ def export_frame(conn: Connection, prefix: str | None) -> gpd.GeoDataFrame:
         text(
             f"SELECT g.code, g.name, g.kind, g.purpose, g.region_code, g.parent_grid_code,"
             f" round(g.area_km2::numeric, 6)::float AS area_km2, g.version, g.generated,"
-            f" ST_AsBinary(g.boundary) AS wkb FROM grids g WHERE {where[0]} ORDER BY g.code"
+            f" ST_AsBinary(g.boundary) AS wkb FROM grids g WHERE {where.sql} ORDER BY g.code"
         ),
-        where[1],
+        where.params,
     ).all()
     frame = pd.DataFrame([dict(r._mapping) for r in rows])
     if frame.empty:
         return gpd.GeoDataFrame({"code": []}, geometry=[], crs="EPSG:4326")
     geometry = shapely.from_wkb([bytes(w) for w in frame.pop("wkb")])
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+
+
+def grid_frame(conn: Connection, prefix: str) -> gpd.GeoDataFrame:
+    """The grids (15 digits) under a code prefix with their region's name, EPSG:4326."""
+    rows = conn.execute(
+        text(
+            "SELECT g.code, g.name, g.region_code, r.name AS region_name,"
+            " ST_AsBinary(g.boundary) AS wkb FROM grids g JOIN regions r ON r.code = g.region_code"
+            f" WHERE length(g.code) = 15 AND {code_range('g.code')} ORDER BY g.code"
+        ),
+        {"prefix": prefix},
+    ).all()
+    frame = pd.DataFrame(rows, columns=["code", "name", "region_code", "region_name", "wkb"])
+    return gpd.GeoDataFrame(
+        frame.drop(columns="wkb"), geometry=shapely.from_wkb(frame.wkb.values), crs="EPSG:4326"
+    )
+
+
+def first_code(conn: Connection, prefix: str) -> str | None:
+    """The lowest grid code under a code prefix (None when there is none)."""
+    return conn.execute(
+        text(f"SELECT min(code) FROM grids WHERE {code_range('code')}"), {"prefix": prefix}
+    ).scalar()

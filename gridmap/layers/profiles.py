@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gridmap.codes import parse_region_code
+from gridmap.core.codes import parse_region_code
 
 BANDS = [f"{age}-{age + 4}" for age in range(0, 100, 5)] + ["100+"]
 # households and residents are in an area through their building

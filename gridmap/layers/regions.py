@@ -17,8 +17,18 @@ from sqlalchemy import Boolean, Connection, DateTime, ForeignKey, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridmap.data import data_path
-from gridmap.layers import Base, _sql
-from gridmap.layers._sql import Progress, copy_rows, staging_table
+from gridmap.db import sql as _sql
+from gridmap.db.schema import Base
+from gridmap.db.sql import (
+    BBox,
+    Progress,
+    Where,
+    code_range,
+    copy_rows,
+    matched,
+    page,
+    staging_table,
+)
 
 LEVELS = ("province", "city", "county", "township", "village")
 
@@ -237,19 +247,48 @@ def tile(conn: Connection, z: int, x: int, y: int, limit: int, public: bool = Fa
     )
 
 
+def outline(conn: Connection, code: str) -> tuple[str, bytes | None] | None:
+    """A region's name and boundary (WKB, EPSG:4326; None when it has none), or None when the
+    region does not exist for the caller."""
+    row = conn.execute(
+        text("SELECT name, ST_AsBinary(boundary) AS wkb FROM regions WHERE code = :c"),
+        {"c": code},
+    ).first()
+    if row is None:
+        return None
+    return row.name, None if row.wkb is None else bytes(row.wkb)
+
+
+def boundaries_under(
+    conn: Connection, prefix: str, levels: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """The regions of ``levels`` under a code prefix that have a boundary: code, level, name and
+    boundary (WKB, EPSG:4326), by code."""
+    rows = conn.execute(
+        text(
+            "SELECT code, level, name, ST_AsBinary(boundary) AS wkb FROM regions"
+            f" WHERE {code_range('code')} AND boundary IS NOT NULL AND level = ANY(:levels)"
+            " ORDER BY code"
+        ),
+        {"prefix": prefix, "levels": list(levels)},
+    ).mappings()
+    return [{**row, "wkb": bytes(row["wkb"])} for row in rows]
+
+
+def count(conn: Connection) -> int:
+    return conn.execute(text("SELECT count(*) FROM regions")).scalar_one()
+
+
 def generated_count(conn: Connection) -> int:
     """How many regions carry a generated (not real) boundary."""
     return conn.execute(text("SELECT count(*) FROM regions WHERE generated")).scalar_one()
 
 
 def list_features(
-    conn: Connection, bbox: tuple[float, float, float, float] | None, limit: int, offset: int
+    conn: Connection, bbox: BBox | None, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
     """Regions that have a boundary, as GeoJSON Features by code, and how many match."""
-    where, params = "boundary IS NOT NULL", {}
-    if bbox is not None:
-        where += " AND boundary && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)"
-        params = dict(zip(("minx", "miny", "maxx", "maxy"), bbox, strict=True))
+    where = Where(["boundary IS NOT NULL"]).bbox("boundary", bbox)
     rows = conn.execute(
         text(
             f"""
@@ -258,10 +297,9 @@ def list_features(
                      'properties', json_build_object('code', code, 'name', name, 'level', level,
                                                      'parent_code', parent_code,
                                                      'generated', generated))
-              FROM regions WHERE {where} ORDER BY code LIMIT :limit OFFSET :offset
+              FROM regions WHERE {where.sql} {page("code")}
             """
         ),
-        {**params, "limit": limit, "offset": offset},
+        {**where.params, "limit": limit, "offset": offset},
     ).scalars()
-    total = conn.execute(text(f"SELECT count(*) FROM regions WHERE {where}"), params).scalar_one()
-    return list(rows), total
+    return list(rows), matched(conn, "regions", where)

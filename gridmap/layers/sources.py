@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gridmap.layers import _sql
-from gridmap.layers._sql import Progress, copy_rows, staging_table
+from gridmap.db import sql as _sql
+from gridmap.db.sql import Progress, copy_rows, staging_table
 
 LEVEL_DEPTH = (
     "CASE r.level WHEN 'village' THEN 5 WHEN 'township' THEN 4 WHEN 'county' THEN 3"

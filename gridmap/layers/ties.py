@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gridmap import hooks
+from gridmap.core.signals import GridChange
 
 LOCATED = ("buildings", "places", "things", "organisations")
 
@@ -33,9 +33,9 @@ def retie(conn: Connection, area_wkb: bytes | None = None) -> dict[str, int]:
     return {layer: moved for layer, moved in rows}
 
 
-@hooks.on_grids_changed
-def _follow_grids(conn: Connection, change: hooks.GridChange) -> None:
-    """Grid edits and merges re-tie the records in the changed area, in their transaction."""
+def follow_grids(conn: Connection, change: GridChange) -> None:
+    """Grid edits and merges re-tie the records in the changed area, in their transaction (the
+    catalogue's hook of the located layers)."""
     if change.area_wkb is not None:
         retie(conn, change.area_wkb)
 

@@ -14,8 +14,8 @@ from sqlalchemy import Boolean, Connection, DateTime, Integer, String, Text, fun
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gridmap.errors import Conflict, NotFound
-from gridmap.layers import Base
+from gridmap.core.errors import Conflict, NotFound
+from gridmap.db.schema import Base
 
 
 class User(Base):

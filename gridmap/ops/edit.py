@@ -15,7 +15,7 @@ import shapely
 from shapely import MultiPolygon
 from shapely.ops import split as split_by_line
 
-from gridmap.errors import InvalidInput
+from gridmap.core.errors import InvalidInput
 from gridmap.ops.frame import LocalFrame
 
 

@@ -69,7 +69,7 @@ import pandas as pd
 import shapely
 from shapely import MultiPolygon, Polygon
 
-from gridmap.codes import RegionLevel, parse_grid_code, parse_region_code
+from gridmap.core.codes import RegionLevel, parse_grid_code, parse_region_code
 from gridmap.ops.partition import reading_order
 
 __all__ = ["MergeOptions", "MergeResult", "assign_codes", "merge_sources"]

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from gridmap.settings import Settings
+from gridmap.core.settings import Settings
 from tests.conftest import COUNTY, PASSWORD, TOWNSHIP_A, TOWNSHIP_B
 
 PUBLIC = ("/health", "/openapi.json", "/docs", "/redoc", "/login", "/api/v1/auth/", "/public/")
@@ -161,7 +161,7 @@ def test_grid_worker_sees_only_their_grid(as_user) -> None:
 
 
 def _new_user(conn_factory, settings: Settings, role: str = "viewer") -> str:
-    from gridmap import accounts
+    from gridmap.services import accounts
 
     name = f"u{uuid.uuid4().hex[:10]}"
     with conn_factory() as conn:
@@ -194,7 +194,7 @@ def test_token_has_an_expiry_and_logout_revokes_it(client: TestClient, new_user)
 def test_expired_and_forged_tokens_are_refused(client: TestClient, settings: Settings) -> None:
     from datetime import timedelta
 
-    from gridmap import auth
+    from gridmap.core import auth
 
     expired = auth.issue_token(auth.signing_key(settings), "root", "bearer", timedelta(seconds=-5))
     response = client.get("/api/v1/grids", headers={"Authorization": f"Bearer {expired.token}"})

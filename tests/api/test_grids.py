@@ -1,6 +1,6 @@
 from fastapi.testclient import TestClient
 
-from gridmap.codes import parse_grid_code
+from gridmap.core.codes import parse_grid_code
 
 
 def test_grids_as_paged_geojson(api: TestClient) -> None:

@@ -5,7 +5,7 @@ import copy
 from fastapi.testclient import TestClient
 
 from gridmap.api.main import create_app
-from gridmap.settings import Settings
+from gridmap.core.settings import Settings
 
 
 def test_security_headers_on_pages_and_api(client: TestClient) -> None:

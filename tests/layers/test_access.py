@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from gridmap.access import Principal, apply_scope
+from gridmap.core.access import Principal
+from gridmap.db.scope import apply_scope
 from tests.conftest import TOWNSHIP_A
 
 

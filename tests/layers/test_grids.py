@@ -5,7 +5,7 @@ from pyproj import Geod
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
-from gridmap.codes import parse_grid_code
+from gridmap.core.codes import parse_grid_code
 from gridmap.layers import grids
 
 

@@ -10,13 +10,16 @@ import shapely
 from shapely.geometry import LineString
 from sqlalchemy import Connection, text
 
-from gridmap import imports, pii
-from gridmap.access import SYSTEM, Principal, apply_scope
-from gridmap.codes import id_check_character
-from gridmap.errors import InvalidInput
-from gridmap.grid_edits import GridEditor
+from gridmap.core import pii
+from gridmap.core.access import SYSTEM, Principal
+from gridmap.core.codes import id_check_character
+from gridmap.core.errors import InvalidInput
+from gridmap.core.settings import Settings
+from gridmap.db.scope import apply_scope
+from gridmap.ingest import ledgers
+from gridmap.ingest.report import ImportReport
 from gridmap.ops.chinacrs import wgs84_to_gcj02
-from gridmap.settings import Settings
+from gridmap.services.grid_edits import GridEditor
 from tests.conftest import TOWNSHIP_A, TOWNSHIP_B
 
 
@@ -55,9 +58,9 @@ def system(conn: Connection) -> Connection:
 
 
 @pytest.fixture
-def load(system: Connection, settings: Settings) -> Callable[..., imports.LedgerReport]:
+def load(system: Connection, settings: Settings) -> Callable[..., ImportReport]:
     def run(layer: str, path: Path, crs: str | None = None, conn: Connection | None = None):
-        return imports.import_ledger(conn or system, layer, path, settings, crs)
+        return ledgers.import_ledger(conn or system, layer, path, settings, crs)
 
     return run
 
@@ -138,7 +141,7 @@ def test_rows_outside_the_callers_jurisdiction_are_rejected(
     (x1, y1), _ = estate["points"]
     ((_, bx, by),) = _grid_points(app_conn, TOWNSHIP_B, 1)
     path = _csv(tmp_path, "b.csv", "code,address,lon,lat", f"X1,a,{x1},{y1}", f"X2,b,{bx},{by}")
-    report = imports.import_ledger(app_conn, "buildings", path, settings)
+    report = ledgers.import_ledger(app_conn, "buildings", path, settings)
     assert report.written == 1
     assert _rejects(path)[(2, "lon/lat")].startswith("outside your jurisdiction (in grid 361126109")
     # a household of township A from the demo population (committed, unlike the estate)
@@ -155,7 +158,7 @@ def test_rows_outside_the_callers_jurisdiction_are_rejected(
         "name,id_number,household_no,kind",
         f"甲,{resident_id(first17)},{household},registered",
     )
-    imports.import_ledger(app_conn, "residents", path, settings)
+    ledgers.import_ledger(app_conn, "residents", path, settings)
     assert (
         _rejects(path)[(2, "household_no")] == f"household {household} is outside your jurisdiction"
     )

@@ -9,8 +9,8 @@ import shapely
 from shapely.geometry import Polygon, box
 from sqlalchemy import Connection, text
 
-from gridmap import loaders
-from gridmap.errors import ImportRejected, InvalidInput
+from gridmap.core.errors import ImportRejected, InvalidInput
+from gridmap.ingest.regions import import_region_boundaries, load_regions
 from gridmap.layers import regions
 from gridmap.ops.chinacrs import from_wgs84
 
@@ -30,14 +30,14 @@ def test_code_lists_cover_the_country(conn: Connection) -> None:
 
 
 def test_reloading_code_lists_changes_nothing(conn: Connection) -> None:
-    report = loaders.load_regions(conn)
+    report = load_regions(conn)
     assert report.read > 44_000
     assert report.details["inserted"] == 0 and report.details["updated"] == 0
 
 
 def test_reloading_restores_a_renamed_region(conn: Connection) -> None:
     conn.execute(text("UPDATE regions SET name = 'x' WHERE code = '361126109000'"))
-    report = loaders.load_regions(conn)
+    report = load_regions(conn)
     assert report.details["updated"] == 1
     assert regions.get_region(conn, "361126109000")["properties"]["name"] == "弋江镇"
 
@@ -71,7 +71,7 @@ def test_import_boundaries_with_rejects_report(conn: Connection, tmp_path: Path)
         geometry=[good, bowtie, good, good, good, shapely.Point(116, 28)],
         crs="EPSG:4326",
     )
-    report = loaders.import_region_boundaries(conn, _write(frame, tmp_path / "b.geojson"), "adcode")
+    report = import_region_boundaries(conn, _write(frame, tmp_path / "b.geojson"), "adcode")
     assert (report.read, report.written, report.rejected) == (6, 1, 5)
     assert _boundary(conn, "361127000000").equals(shapely.multipolygons([good]))
     assert _boundary(conn, "361128000000") is None
@@ -96,7 +96,7 @@ def test_import_from_zipped_shapefile_in_gcj02(conn: Connection, tmp_path: Path)
     with zipfile.ZipFile(archive, "w") as zf:
         for part in shp.iterdir():
             zf.write(part, part.name)
-    report = loaders.import_region_boundaries(conn, archive, "code", crs="GCJ-02")
+    report = import_region_boundaries(conn, archive, "code", crs="GCJ-02")
     assert report.written == 1
     stored = _boundary(conn, "361127000000")
     assert shapely.hausdorff_distance(stored, wgs) < 1e-7
@@ -106,7 +106,7 @@ def test_projected_file_is_converted(conn: Connection, tmp_path: Path) -> None:
     wgs = box(117.0, 28.0, 117.1, 28.1)
     frame = gpd.GeoDataFrame({"code": ["361127000000"]}, geometry=[wgs], crs="EPSG:4326")
     path = _write(frame.to_crs("EPSG:4548"), tmp_path / "c.gpkg", driver="GPKG")
-    loaders.import_region_boundaries(conn, path, "code")
+    import_region_boundaries(conn, path, "code")
     assert shapely.hausdorff_distance(_boundary(conn, "361127000000"), wgs) < 1e-6
 
 
@@ -114,11 +114,11 @@ def test_missing_field_or_crs_changes_nothing(conn: Connection, tmp_path: Path) 
     frame = gpd.GeoDataFrame({"code": ["361127000000"]}, geometry=[box(0, 0, 1, 1)])
     path = _write(frame.set_crs("EPSG:4326"), tmp_path / "d.geojson")
     with pytest.raises(ImportRejected, match="has no field 'adcode'"):
-        loaders.import_region_boundaries(conn, path, "adcode")
+        import_region_boundaries(conn, path, "adcode")
     with pytest.raises(InvalidInput, match="CRS 'EPSG:999999' is not known"):
-        loaders.import_region_boundaries(conn, path, "code", crs="EPSG:999999")
+        import_region_boundaries(conn, path, "code", crs="EPSG:999999")
     with pytest.raises(InvalidInput, match="does not exist"):
-        loaders.import_region_boundaries(conn, tmp_path / "none.geojson", "code")
+        import_region_boundaries(conn, tmp_path / "none.geojson", "code")
     assert _boundary(conn, "361127000000") is None
 
 
@@ -127,14 +127,14 @@ def test_datav_outline_with_a_six_digit_numeric_adcode(conn: Connection) -> None
     from tests.conftest import shared_data
 
     path = shared_data("cn_yiyang_county_townships", "yiyang_county_datav_gcj02.geojson")
-    report = loaders.import_region_boundaries(conn, path, "adcode", crs="GCJ-02")
+    report = import_region_boundaries(conn, path, "adcode", crs="GCJ-02")
     assert (report.read, report.written, report.rejected) == (1, 1, 0)
     outline = _boundary(conn, "361126000000")
     assert outline.area > 0.1  # the county, about 0.15 square degrees
 
 
 def test_short_codes_are_expanded() -> None:
-    from gridmap.codes import expand_region_code
+    from gridmap.core.codes import expand_region_code
 
     assert expand_region_code(361126) == "361126000000"
     assert expand_region_code("361126109") == "361126109000"

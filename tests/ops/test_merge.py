@@ -7,7 +7,7 @@ import pytest
 import shapely
 from shapely.geometry import Polygon, box
 
-from gridmap.codes import is_valid_grid_code
+from gridmap.core.codes import is_valid_grid_code
 from gridmap.ops.merge import MergeOptions, MergeResult, assign_codes, merge_sources
 from tests.conftest import shared_data
 

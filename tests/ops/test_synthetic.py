@@ -8,8 +8,9 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from gridmap.codes import id_check_character, parse_resident_id
-from gridmap.ops.synthetic import (
+from gridmap.core.codes import id_check_character, parse_resident_id
+from gridmap.core.settings import get_settings
+from gridmap.demo.population import (
     COLUMNS,
     credit_code_check_character,
     credit_codes,
@@ -17,7 +18,6 @@ from gridmap.ops.synthetic import (
     id_numbers,
     points_in,
 )
-from gridmap.settings import get_settings
 
 TODAY = dt.date(2025, 6, 30)
 RESIDENTS = 3_000

@@ -1,0 +1,228 @@
+"""Accounts (账号): creating users, signing in and out; shared by the CLI, the API and start-up."""
+
+from __future__ import annotations
+
+import re
+import stat
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Connection
+
+from gridmap.core import auth
+from gridmap.core.access import ALL, Principal, scope_of
+from gridmap.core.errors import Forbidden, GridmapError, InvalidInput, Unauthorized
+from gridmap.core.settings import Settings
+from gridmap.layers import audit, users
+
+USERNAME_RULE = "2-64 characters: letters, digits, _ . @ -"
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.@-]{2,64}")
+
+
+def add_user(
+    conn: Connection,
+    settings: Settings,
+    username: str,
+    role: str,
+    jurisdiction: str,
+    password: str,
+    display_name: str = "",
+) -> int:
+    """Create a user after checking name, role, jurisdiction and password (owner's connection)."""
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise InvalidInput(f"username {username!r} is not {USERNAME_RULE}", field="username")
+    if role not in settings.auth.roles:
+        raise InvalidInput(
+            f"role {role!r} is not one of: {', '.join(settings.auth.roles)}", field="role"
+        )
+    scope = scope_of(jurisdiction)
+    if scope == ALL and role != "admin":
+        raise InvalidInput(
+            f"only an admin may have the whole system ('*') as jurisdiction, not a {role}",
+            field="jurisdiction",
+        )
+    if not users.jurisdiction_exists(conn, jurisdiction):
+        raise InvalidInput(
+            f"jurisdiction {jurisdiction} is not a loaded region or grid", field="jurisdiction"
+        )
+    auth.check_password_strength(password)
+    user_id = users.create_user(
+        conn, username, role, jurisdiction, scope, auth.hash_password(password), display_name
+    )
+    audit.record(
+        conn,
+        "user_add",
+        object_type="user",
+        object_id=username,
+        scope=scope,
+        detail={"role": role, "jurisdiction": jurisdiction},
+    )
+    return user_id
+
+
+def change_password(conn: Connection, username: str, password: str) -> None:
+    auth.check_password_strength(password)
+    users.set_password(conn, username, auth.hash_password(password))
+    audit.record(conn, "user_passwd", object_type="user", object_id=username)
+
+
+@dataclass(frozen=True)
+class Login:
+    """A successful sign-in: the signed token and what it is for."""
+
+    token: auth.IssuedToken
+    principal: Principal
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A refused sign-in: the error to raise once the attempt's record is committed, and how
+    long to make the caller wait first."""
+
+    error: GridmapError
+    delay_seconds: float = 0.0
+
+    def raise_after_delay(self) -> None:
+        time.sleep(self.delay_seconds)
+        raise self.error
+
+
+def _refuse(
+    conn: Connection,
+    settings: Settings,
+    account: dict | None,
+    username: str,
+    client: str | None,
+    reason: str,
+    error: GridmapError,
+) -> Refusal:
+    """Record a failed attempt (and count it against the account) and build the refusal."""
+    failures = 1
+    if account is not None and reason == "wrong password":
+        lock_seconds = settings.auth.lockout_minutes * 60
+        failures = users.record_failure(
+            conn, account["id"], settings.auth.max_failed_logins, lock_seconds
+        )
+    audit.record(
+        conn,
+        "login_failed",
+        actor=username,
+        object_type="user",
+        object_id=username,
+        detail={"reason": reason},
+        client=client,
+    )
+    delay = settings.auth.failure_delay_seconds * 2 ** (failures - 1)
+    return Refusal(error, min(delay, settings.auth.max_failure_delay_seconds))
+
+
+def sign_in(
+    conn: Connection,
+    settings: Settings,
+    username: str,
+    password: str,
+    kind: str,
+    client: str | None = None,
+) -> Login | Refusal:
+    """Check a password and open a session (``kind``: bearer token or cookie).
+
+    Every attempt is audited. A refusal is returned, not raised, so that the caller commits its
+    record before raising. Failures are slowed down, doubling each time, and lock the account
+    for ``lockout_minutes`` after ``max_failed_logins``; a locked or disabled account is refused
+    before its password is even checked.
+    """
+    account = users.lookup(conn, username)
+
+    def refuse(reason: str, error: GridmapError) -> Refusal:
+        return _refuse(conn, settings, account, username, client, reason, error)
+
+    if account is not None and account["disabled"]:
+        return refuse("disabled", Forbidden(f"account {username!r} is disabled"))
+    locked_until = account["locked_until"] if account else None
+    if locked_until is not None and locked_until > datetime.now(UTC):
+        minutes = int((locked_until - datetime.now(UTC)).total_seconds() // 60) + 1
+        return refuse(
+            "locked",
+            Unauthorized(
+                f"account {username!r} is locked after repeated failed logins; try again in "
+                f"{minutes} min"
+            ),
+        )
+    ok, rehash = auth.verify_password(password, account["password_hash"] if account else None)
+    if not ok:
+        return refuse("wrong password", Unauthorized("wrong username or password"))
+    ttl_minutes = (
+        settings.auth.token_ttl_minutes if kind == "bearer" else (settings.auth.session_ttl_minutes)
+    )
+    token = auth.issue_token(
+        auth.signing_key(settings), username, kind, timedelta(minutes=ttl_minutes)
+    )
+    users.open_session(conn, account["id"], token.jti, kind, token.expires_at, rehash)
+    audit.record(
+        conn,
+        "login",
+        actor=username,
+        object_type="user",
+        object_id=username,
+        detail={"kind": kind},
+        client=client,
+    )
+    return Login(token, principal_of(account, settings, kind, token.jti, token.csrf))
+
+
+def principal_of(
+    row: dict, settings: Settings, kind: str | None, jti: str | None, csrf: str | None = None
+) -> Principal:
+    return Principal(
+        username=row["username"],
+        role=row["role"],
+        scope=row["scope"],
+        permissions=settings.auth.permissions(row["role"]),
+        user_id=row["id"],
+        jurisdiction=row["jurisdiction"],
+        session_kind=kind,
+        jti=jti,
+        csrf=csrf,
+    )
+
+
+def authenticate(conn: Connection, settings: Settings, token: str) -> Principal:
+    """The principal of a signed token whose session is live; Unauthorized otherwise."""
+    claims = auth.decode_token(auth.signing_key(settings), token)
+    row = users.check_session(conn, claims["jti"])
+    if row is None:
+        raise Unauthorized("the session has ended (signed out, expired or disabled): sign in again")
+    return principal_of(row, settings, row["kind"], claims["jti"], claims.get("csrf"))
+
+
+def sign_out(conn: Connection, principal: Principal, client: str | None = None) -> None:
+    if principal.jti:
+        users.revoke_session(conn, principal.jti)
+    audit.record(conn, "logout", actor=principal.username, client=client)
+
+
+# -- demo accounts --------------------------------------------------------------------------
+
+
+def create_demo_users(
+    conn: Connection, settings: Settings, county: str, grid: str | None, out: Path
+) -> Path:
+    """One admin (whole system) and one user per role (the county; a grid for the grid
+    worker), with random passwords written once to ``out`` (mode 0600)."""
+    lines = [
+        "# gridmap demo accounts (shown once; change or disable them)",
+        "# username\trole\tjurisdiction\tpassword",
+    ]
+    for role in settings.auth.roles:
+        jurisdiction = {"admin": ALL, "grid_worker": grid or county}.get(role, county)
+        password = auth.generate_password()
+        username = role if role == "admin" else f"demo_{role}"
+        add_user(conn, settings, username, role, jurisdiction, password, f"demo {role}")
+        lines.append(f"{username}\t{role}\t{jurisdiction}\t{password}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.touch(mode=0o600, exist_ok=True)
+    out.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    out.write_text("\n".join(lines) + "\n")
+    return out

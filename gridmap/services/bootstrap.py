@@ -1,0 +1,63 @@
+"""Start-up: migrate, open the application role, and fill an empty database with the demo."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection
+
+from gridmap.core import auth
+from gridmap.core.access import SYSTEM
+from gridmap.core.settings import Settings
+from gridmap.db import migrate
+from gridmap.db.engine import engine_for, owner_url
+from gridmap.db.scope import apply_scope
+from gridmap.demo import city, county
+from gridmap.ingest.regions import load_regions
+from gridmap.layers import grids, users
+from gridmap.services import accounts
+
+DEMO_USERS_FILE = "demo-users.txt"
+
+
+def prepare(settings: Settings, demo: bool = True) -> dict[str, Any]:
+    """Bring the database to head; on an empty one load codes, the demo county and accounts.
+
+    Returns what was loaded (empty when the database already had data).
+    """
+    url = owner_url(settings)
+    migrate.upgrade(url)
+    auth.signing_key(settings)  # generated into the data folder at first start
+    done: dict[str, Any] = {}
+    with engine_for(settings, url).begin() as conn:
+        if settings.db.embedded:
+            migrate.allow_login(conn, settings.db.app_role)
+        if demo and grids.count(conn) == 0:
+            done["regions"] = load_regions(conn).written
+            done["demo"] = county.load_demo(conn)
+            done["people"] = _demo_people(conn, settings)
+        if demo and users.count(conn) == 0:
+            first_grid = grids.first_code(conn, county.COUNTY_CODE[:6])
+            out = settings.db.data_dir / DEMO_USERS_FILE
+            done["users"] = str(
+                accounts.create_demo_users(conn, settings, county.COUNTY_CODE, first_grid, out)
+            )
+    return done
+
+
+def _demo_people(conn: Connection, settings: Settings) -> dict[str, Any]:
+    """A small generated population for the demo county, through the real import path."""
+    if not settings.people.demo_residents:
+        return {}
+    apply_scope(conn, SYSTEM)
+    with tempfile.TemporaryDirectory(prefix="gridmap-demo-") as folder:
+        return city.populate(
+            conn,
+            settings,
+            county.COUNTY_CODE[:6],
+            settings.people.demo_residents,
+            seed=2026,
+            workdir=Path(folder),
+        )
