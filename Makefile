@@ -21,6 +21,7 @@ $(BIN)/gridmap: pyproject.toml
 lint:
 	$(BIN)/ruff check gridmap tests benchmarks migrations
 	$(BIN)/ruff format --check gridmap tests benchmarks migrations
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/pytest

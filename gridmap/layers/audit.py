@@ -12,7 +12,32 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Column, Connection, DateTime, Index, PrimaryKeyConstraint, Table, Text, text
+from sqlalchemy.dialects.postgresql import JSONB
+
+from gridmap.db.schema import actor, code_type, identity_id, metadata
+
+# audit_log (审计日志): append-only record of logins, writes and reads of personal data
+audit_log_table = Table(
+    "audit_log",
+    metadata,
+    identity_id(),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=text("clock_timestamp()")),
+    actor("actor"),
+    Column("action", Text, nullable=False),
+    Column("object_type", Text),
+    Column("object_id", Text),
+    Column("scope", code_type(17)),
+    Column("old", JSONB),
+    Column("new", JSONB),
+    Column("detail", JSONB),
+    Column("client", Text),
+    PrimaryKeyConstraint("id", name="audit_log_pkey"),
+    comment="append-only: logins, writes, reads of personal data",
+)
+Index("audit_log_at_idx", audit_log_table.c.at.desc())
+Index("audit_log_actor_idx", audit_log_table.c.actor, audit_log_table.c.at.desc())
+
 
 COLUMNS = (
     "id",

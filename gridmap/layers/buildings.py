@@ -11,7 +11,99 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Connection,
+    ForeignKey,
+    Index,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from gridmap.db.schema import flag, identity_id, metadata, multipolygon
+from gridmap.layers.ties import located_columns, located_indexes
+
+# buildings (房屋/楼栋): footprint or point, tied to a grid and micro-grid
+buildings_table = Table(
+    "buildings",
+    metadata,
+    identity_id(),
+    Column("code", Text(collation="C"), nullable=False),
+    Column("address", Text, nullable=False),
+    Column("name", Text),
+    Column("floors", SmallInteger),
+    Column("use", Text),
+    Column("year", SmallInteger),
+    Column("footprint", multipolygon()),
+    *located_columns(),
+    PrimaryKeyConstraint("id", name="buildings_pkey"),
+    UniqueConstraint("code", name="buildings_code_key"),
+    CheckConstraint("code <> ''", name="buildings_code_check"),
+    CheckConstraint("address <> ''", name="buildings_address_check"),
+    CheckConstraint("floors BETWEEN 1 AND 300", name="buildings_floors_check"),
+    CheckConstraint("year BETWEEN 1000 AND 2100", name="buildings_year_check"),
+    *located_indexes("buildings"),
+    Index(
+        "buildings_address_trgm",
+        "address",
+        postgresql_using="gin",
+        postgresql_ops={"address": "gin_trgm_ops"},
+    ),
+    comment="buildings (房屋/楼栋): footprint or point",
+)
+
+# units (单元): units of a building
+units_table = Table(
+    "units",
+    metadata,
+    identity_id(),
+    Column(
+        "building_id",
+        BigInteger,
+        ForeignKey("buildings.id", name="units_building_id_fkey", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("name", Text, nullable=False),
+    PrimaryKeyConstraint("id", name="units_pkey"),
+    UniqueConstraint("building_id", "name", name="units_building_id_name_key"),
+    CheckConstraint("name <> ''", name="units_name_check"),
+    comment="units of a building (单元)",
+)
+
+# households (户): registered (户籍户) or not, in a building (and a unit of it)
+households_table = Table(
+    "households",
+    metadata,
+    identity_id(),
+    Column("household_no", Text(collation="C"), nullable=False),
+    Column(
+        "building_id",
+        BigInteger,
+        ForeignKey("buildings.id", name="households_building_id_fkey", ondelete="RESTRICT"),
+        nullable=False,
+    ),
+    Column(
+        "unit_id",
+        BigInteger,
+        ForeignKey("units.id", name="households_unit_id_fkey", ondelete="RESTRICT"),
+    ),
+    Column("room", Text),
+    Column("address", Text, nullable=False),
+    flag("registered", default=True),
+    flag("generated"),
+    PrimaryKeyConstraint("id", name="households_pkey"),
+    UniqueConstraint("household_no", name="households_household_no_key"),
+    CheckConstraint("household_no <> ''", name="households_household_no_check"),
+    Index("households_building_idx", "building_id"),
+    Index("households_unit_idx", "unit_id"),
+    comment="households (户): registered (户籍户) or not",
+)
 
 
 def buildings_in_grid(conn: Connection, grid: str, limit: int, offset: int) -> dict[str, Any]:

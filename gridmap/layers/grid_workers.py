@@ -8,7 +8,43 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Connection,
+    ForeignKey,
+    Index,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    text,
+)
+
+from gridmap.db.schema import code_type, identity_id, metadata
+
+# grid_workers (网格员): people on a grid (网格员, 网格长 …) and their public service phone
+grid_workers_table = Table(
+    "grid_workers",
+    metadata,
+    identity_id(),
+    # no foreign key to grids: a merge that retires a grid must not silently drop its people
+    Column("grid_code", code_type(17), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("duty", Text, nullable=False),
+    Column("service_phone", Text),
+    Column(
+        "user_id",
+        BigInteger,
+        ForeignKey("users.id", name="grid_workers_user_id_fkey", ondelete="SET NULL"),
+    ),
+    PrimaryKeyConstraint("id", name="grid_workers_pkey"),
+    CheckConstraint("name <> ''", name="grid_workers_name_check"),
+    Index("grid_workers_grid_idx", "grid_code"),
+    comment=(
+        "people on a grid (网格员, 网格长 …) and their public service phone (not personal data)"
+    ),
+)
 
 
 def of_grid(conn: Connection, grid: str) -> list[dict[str, Any]]:

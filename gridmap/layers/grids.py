@@ -9,31 +9,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import shapely
-from geoalchemy2 import Geometry
 from sqlalchemy import (
-    Boolean,
     CheckConstraint,
+    Column,
     Connection,
     DateTime,
-    Float,
+    Double,
     ForeignKey,
+    Index,
     Integer,
-    String,
+    PrimaryKeyConstraint,
+    Table,
     Text,
-    func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from gridmap.core.errors import InvalidInput
 from gridmap.db import sql as _sql
-from gridmap.db.schema import Base
+from gridmap.db.schema import code_type, flag, metadata, multipolygon, now_column
 from gridmap.db.sql import (
     BBox,
     Progress,
@@ -45,34 +44,81 @@ from gridmap.db.sql import (
     staging_table,
 )
 
+# grids (网格): the merged grid system (多网合一), 15-digit grids and 17-digit micro-grids (微网格)
+grids_table = Table(
+    "grids",
+    metadata,
+    Column("code", code_type(17), nullable=False),
+    Column(
+        "region_code",
+        code_type(12),
+        ForeignKey("regions.code", name="grids_region_code_fkey"),
+        nullable=False,
+    ),
+    Column(
+        "parent_grid_code",
+        code_type(15),
+        ForeignKey("grids.code", name="grids_parent_grid_code_fkey"),
+    ),
+    Column("name", Text, nullable=False),
+    Column("kind", Text, nullable=False, server_default=text("'ordinary'")),
+    Column("purpose", Text),
+    Column("boundary", multipolygon(), nullable=False),
+    # area_km2 and version are kept by the grids_maintain trigger
+    Column("area_km2", Double, nullable=False),
+    flag("generated"),
+    now_column("created_at"),
+    now_column("updated_at"),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    PrimaryKeyConstraint("code", name="grids_pkey"),
+    CheckConstraint("code ~ '^[0-9]{15}([0-9]{2})?$'", name="grids_code_check"),
+    CheckConstraint("name <> ''", name="grids_name_check"),
+    CheckConstraint(
+        "ST_IsValid(boundary) AND NOT ST_IsEmpty(boundary)", name="grids_boundary_check"
+    ),
+    CheckConstraint("left(code, 12) = region_code", name="grids_code_in_region"),
+    CheckConstraint(
+        "(length(code) = 17) = (parent_grid_code IS NOT NULL)", name="grids_micro_has_parent"
+    ),
+    CheckConstraint(
+        "parent_grid_code IS NULL OR left(code, 15) = parent_grid_code", name="grids_micro_prefix"
+    ),
+    CheckConstraint(
+        "substr(code, 13, 3) <> '000' AND (length(code) = 15 OR substr(code, 16, 2) <> '00')",
+        name="grids_sequence_nonzero",
+    ),
+    Index("grids_region_code_idx", "region_code"),
+    Index("grids_parent_grid_code_idx", "parent_grid_code"),
+    Index("grids_boundary_idx", "boundary", postgresql_using="gist"),
+    comment="the merged grid system (网格, 多网合一)",
+)
 
-class Grid(Base):
-    """A grid (网格) or micro-grid (微网格) of the unified grid system."""
-
-    __tablename__ = "grids"
-    __table_args__ = (
-        CheckConstraint("left(code, 12) = region_code", name="grids_code_in_region"),
-        CheckConstraint(
-            "(length(code) = 17) = (parent_grid_code IS NOT NULL)", name="grids_micro_has_parent"
-        ),
-    )
-
-    code: Mapped[str] = mapped_column(String(17, collation="C"), primary_key=True)
-    region_code: Mapped[str] = mapped_column(
-        String(12, collation="C"), ForeignKey("regions.code"), index=True
-    )
-    parent_grid_code: Mapped[str | None] = mapped_column(
-        String(15, collation="C"), ForeignKey("grids.code")
-    )
-    name: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(Text, server_default="ordinary")
-    purpose: Mapped[str | None] = mapped_column(Text)
-    boundary = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False))
-    area_km2: Mapped[float] = mapped_column(Float)
-    generated: Mapped[bool] = mapped_column(Boolean, server_default="false")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    version: Mapped[int] = mapped_column(Integer, server_default="1")
+# grid_versions (网格历史版本): every version of every grid, written by the grids_history trigger
+grid_versions_table = Table(
+    "grid_versions",
+    metadata,
+    Column("code", code_type(17), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("region_code", code_type(12), nullable=False),
+    Column("parent_grid_code", code_type(15)),
+    Column("name", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("purpose", Text),
+    Column("boundary", multipolygon(), nullable=False),
+    Column("area_km2", Double, nullable=False),
+    Column("valid_from", DateTime(timezone=True), nullable=False),
+    Column("valid_to", DateTime(timezone=True)),
+    Column("operation", Text, nullable=False),
+    Column("changed_by", Text, nullable=False),
+    Column("reason", Text),
+    Column("lineage", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    PrimaryKeyConstraint("code", "version", name="grid_versions_pkey"),
+    CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="grid_versions_check"),
+    Index("grid_versions_boundary_idx", "boundary", postgresql_using="gist"),
+    Index("grid_versions_time_idx", "valid_from", "valid_to"),
+    Index("grid_versions_lineage_idx", "lineage", postgresql_using="gin"),
+    comment="history of grids: valid_from/to, who, why, lineage",
+)
 
 
 @dataclass(frozen=True)

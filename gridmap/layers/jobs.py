@@ -10,7 +10,39 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import (
+    UUID,
+    CheckConstraint,
+    Column,
+    Connection,
+    Integer,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from gridmap.db.schema import actor, code_type, counter, metadata, now_column
+
+# jobs (后台任务): long work (imports, merges, divisions) as a status the API can poll
+jobs_table = Table(
+    "jobs",
+    metadata,
+    Column("id", UUID, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("state", Text, nullable=False, server_default=text("'queued'")),
+    counter("done"),
+    Column("total", Integer),
+    Column("message", Text),
+    Column("result", JSONB),
+    Column("scope", code_type(17), nullable=False),
+    actor("created_by"),
+    now_column("created_at"),
+    now_column("updated_at"),
+    PrimaryKeyConstraint("id", name="jobs_pkey"),
+    CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="jobs_state_check"),
+)
 
 
 def create(conn: Connection, kind: str, scope: str, total: int | None = None) -> str:

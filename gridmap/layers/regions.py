@@ -8,17 +8,25 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from geoalchemy2 import Geometry
-from sqlalchemy import Boolean, Connection, DateTime, ForeignKey, String, Text, func, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Computed,
+    Connection,
+    ForeignKey,
+    Index,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    text,
+)
 
 from gridmap.data import data_path
 from gridmap.db import sql as _sql
-from gridmap.db.schema import Base
+from gridmap.db.schema import code_type, flag, metadata, multipolygon, now_column
 from gridmap.db.sql import (
     BBox,
     Progress,
@@ -30,26 +38,52 @@ from gridmap.db.sql import (
     staging_table,
 )
 
+# regions (行政区划): administrative divisions, 12-digit statistical codes
+regions_table = Table(
+    "regions",
+    metadata,
+    Column("code", code_type(12), nullable=False),
+    Column("level", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column(
+        "parent_code",
+        code_type(12),
+        ForeignKey(
+            "regions.code", name="regions_parent_code_fkey", deferrable=True, initially="DEFERRED"
+        ),
+    ),
+    Column("boundary", multipolygon()),
+    Column("boundary_source", Text),
+    flag("generated"),
+    now_column("updated_at"),
+    # the code prefix a region's descendants share: the row-level-security key (0002)
+    Column(
+        "prefix",
+        code_type(12),
+        Computed(
+            "left(code, CASE level WHEN 'province' THEN 2 WHEN 'city' THEN 4"
+            " WHEN 'county' THEN 6 WHEN 'township' THEN 9 ELSE 12 END)",
+            persisted=True,
+        ),
+    ),
+    PrimaryKeyConstraint("code", name="regions_pkey"),
+    CheckConstraint("code ~ '^[0-9]{12}$'", name="regions_code_check"),
+    CheckConstraint(
+        "level IN ('province', 'city', 'county', 'township', 'village')",
+        name="regions_level_check",
+    ),
+    CheckConstraint("name <> ''", name="regions_name_check"),
+    CheckConstraint(
+        "boundary IS NULL OR (ST_IsValid(boundary) AND NOT ST_IsEmpty(boundary))",
+        name="regions_boundary_check",
+    ),
+    Index("regions_parent_code_idx", "parent_code"),
+    Index("regions_boundary_idx", "boundary", postgresql_using="gist"),
+    comment="administrative divisions (区划), 12-digit codes",
+)
+
+
 LEVELS = ("province", "city", "county", "township", "village")
-
-
-class Region(Base):
-    """An administrative division (区划) with its 12-digit statistical code."""
-
-    __tablename__ = "regions"
-
-    code: Mapped[str] = mapped_column(String(12, collation="C"), primary_key=True)
-    level: Mapped[str] = mapped_column(Text)
-    name: Mapped[str] = mapped_column(Text)
-    parent_code: Mapped[str | None] = mapped_column(
-        String(12, collation="C"), ForeignKey("regions.code", deferrable=True, initially="DEFERRED")
-    )
-    boundary = mapped_column(
-        Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=True
-    )
-    boundary_source: Mapped[str | None] = mapped_column(Text)
-    generated: Mapped[bool] = mapped_column(Boolean, server_default="false")
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 # -- the national code lists ---------------------------------------------------------------

@@ -12,7 +12,64 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import (
+    CHAR,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Connection,
+    Date,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from gridmap.db.schema import flag, identity_id, metadata
+
+# residents (人口): ID number and phone encrypted, keyed hashes for look-up, masked for lists
+residents_table = Table(
+    "residents",
+    metadata,
+    identity_id(),
+    Column(
+        "household_id",
+        BigInteger,
+        ForeignKey("households.id", name="residents_household_id_fkey", ondelete="RESTRICT"),
+        nullable=False,
+    ),
+    # the household's building, repeated for the row-level-security look-up: no foreign key
+    Column("building_id", BigInteger, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("id_hash", LargeBinary),
+    Column("id_cipher", LargeBinary),
+    Column("id_masked", Text),
+    Column("sex", CHAR(1)),
+    Column("birth_date", Date),
+    Column("phone_hash", LargeBinary),
+    Column("phone_cipher", LargeBinary),
+    Column("phone_masked", Text),
+    Column("kind", Text, nullable=False),
+    Column("tags", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    flag("generated"),
+    PrimaryKeyConstraint("id", name="residents_pkey"),
+    CheckConstraint("name <> ''", name="residents_name_check"),
+    CheckConstraint("sex IN ('M', 'F')", name="residents_sex_check"),
+    CheckConstraint("(id_hash IS NULL) = (id_cipher IS NULL)", name="residents_check"),
+    CheckConstraint("(phone_hash IS NULL) = (phone_cipher IS NULL)", name="residents_check1"),
+    Index("residents_id_hash_key", "id_hash", unique=True),
+    Index("residents_household_idx", "household_id"),
+    Index("residents_phone_hash_idx", "phone_hash"),
+    comment=(
+        "residents (人口): ID number and phone encrypted, "
+        "with keyed hashes for look-up and masked forms for lists"
+    ),
+)
+
 
 _LIST = """
     SELECT r.id, r.name, r.id_masked, r.phone_masked, r.id_cipher, r.phone_cipher, r.sex,

@@ -3,6 +3,19 @@
 from __future__ import annotations
 
 from gridmap.db.schema import metadata
-from gridmap.layers import audit, grids, regions, ties, users  # noqa: F401  (declare the tables)
+from gridmap.layers import (  # noqa: F401  (importing them declares their tables)
+    audit,
+    buildings,
+    grid_workers,
+    grids,
+    jobs,
+    merges,
+    places,
+    regions,
+    residents,
+    sources,
+    ties,
+    users,
+)
 
 __all__ = ["metadata"]

@@ -9,10 +9,88 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Connection,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 
 from gridmap.db import sql as _sql
+from gridmap.db.schema import (
+    actor,
+    code_type,
+    counter,
+    flag,
+    identity_id,
+    metadata,
+    multipolygon,
+    now_column,
+)
 from gridmap.db.sql import Progress, copy_rows, staging_table
+
+# sources (部门网格图层): department grid layers as imported
+sources_table = Table(
+    "sources",
+    metadata,
+    identity_id(),
+    Column("department", Text, nullable=False),
+    Column("scope", code_type(17), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("crs", Text, nullable=False),
+    Column("code_field", Text),
+    Column("name_field", Text),
+    counter("features_read"),
+    counter("features_written"),
+    counter("features_rejected"),
+    now_column("imported_at"),
+    actor("imported_by"),
+    PrimaryKeyConstraint("id", name="sources_pkey"),
+    CheckConstraint("department <> ''", name="sources_department_check"),
+    comment="department grid layers as imported (部门网格)",
+)
+
+# source_grids (部门网格): one department grid of an imported layer
+source_grids_table = Table(
+    "source_grids",
+    metadata,
+    identity_id(),
+    Column(
+        "source_id",
+        BigInteger,
+        ForeignKey("sources.id", name="source_grids_source_id_fkey", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("department", Text, nullable=False),
+    Column("feature_index", Integer, nullable=False),
+    Column("source_code", Text, nullable=False),
+    Column("name", Text),
+    Column(
+        "region_code",
+        code_type(12),
+        ForeignKey("regions.code", name="source_grids_region_code_fkey"),
+        nullable=False,
+    ),
+    Column("boundary", multipolygon(), nullable=False),
+    flag("repaired"),
+    PrimaryKeyConstraint("id", name="source_grids_pkey"),
+    UniqueConstraint("source_id", "feature_index", name="source_grids_source_id_feature_index_key"),
+    UniqueConstraint("source_id", "source_code", name="source_grids_source_id_source_code_key"),
+    CheckConstraint(
+        "ST_IsValid(boundary) AND NOT ST_IsEmpty(boundary)", name="source_grids_boundary_check"
+    ),
+    Index("source_grids_boundary_idx", "boundary", postgresql_using="gist"),
+    Index("source_grids_region_idx", "region_code"),
+)
+
 
 LEVEL_DEPTH = (
     "CASE r.level WHEN 'village' THEN 5 WHEN 'township' THEN 4 WHEN 'county' THEN 3"

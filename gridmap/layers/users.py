@@ -10,32 +10,77 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, DateTime, Integer, String, Text, func, text
+from sqlalchemy import (
+    UUID,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Index,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
 
 from gridmap.core.errors import Conflict, NotFound
-from gridmap.db.schema import Base
+from gridmap.db.schema import code_type, counter, flag, identity_id, metadata, now_column
 
+# users (用户): accounts, their role and jurisdiction (管辖范围)
+users_table = Table(
+    "users",
+    metadata,
+    identity_id(),
+    Column("username", Text, nullable=False),
+    Column("display_name", Text, nullable=False, server_default=text("''")),
+    Column("role", Text, nullable=False),
+    Column("jurisdiction", code_type(17), nullable=False),
+    Column(
+        "scope",
+        code_type(17),
+        nullable=False,
+        comment="code prefix of the jurisdiction (RLS key); * = all",
+    ),
+    Column("password_hash", Text, nullable=False),
+    flag("disabled"),
+    counter("failed_logins"),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("last_login_at", DateTime(timezone=True)),
+    now_column("created_at"),
+    now_column("updated_at"),
+    PrimaryKeyConstraint("id", name="users_pkey"),
+    UniqueConstraint("username", name="users_username_key"),
+    CheckConstraint("username ~ '^[A-Za-z0-9_.@-]{2,64}$'", name="users_username_check"),
+    CheckConstraint(
+        "jurisdiction = '*' OR jurisdiction ~ '^[0-9]{12}([0-9]{3}([0-9]{2})?)?$'",
+        name="users_jurisdiction_check",
+    ),
+    CheckConstraint("(jurisdiction = '*') = (scope = '*')", name="users_check"),
+)
 
-class User(Base):
-    """A user (用户) with one role and one jurisdiction (管辖范围)."""
-
-    __tablename__ = "users"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(Text, unique=True)
-    display_name: Mapped[str] = mapped_column(Text, server_default="")
-    role: Mapped[str] = mapped_column(Text)
-    jurisdiction: Mapped[str] = mapped_column(String(17, collation="C"))
-    scope: Mapped[str] = mapped_column(String(17, collation="C"))
-    password_hash: Mapped[str] = mapped_column(Text)
-    disabled: Mapped[bool] = mapped_column(Boolean, server_default="false")
-    failed_logins: Mapped[int] = mapped_column(Integer, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+# auth_sessions (登录会话): issued tokens by their jti, until they expire or are revoked
+auth_sessions_table = Table(
+    "auth_sessions",
+    metadata,
+    Column("jti", UUID, nullable=False),
+    Column(
+        "user_id",
+        BigInteger,
+        ForeignKey("users.id", name="auth_sessions_user_id_fkey", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("kind", Text, nullable=False),
+    now_column("created_at"),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    PrimaryKeyConstraint("jti", name="auth_sessions_pkey"),
+    CheckConstraint("kind IN ('bearer', 'cookie')", name="auth_sessions_kind_check"),
+    Index("auth_sessions_user_idx", "user_id"),
+)
 
 
 _PUBLIC_COLUMNS = (
