@@ -25,13 +25,14 @@ COPY_CHUNK = 5_000
 # -- conditions -----------------------------------------------------------------------------
 
 
-def code_range(column: str, param: str = "prefix") -> str:
-    """``column`` starts with the code prefix bound as ``:param``, written as a range.
+def code_range(column: str, prefix: str = ":prefix") -> str:
+    """``column`` starts with the code prefix ``prefix`` (SQL: a bound parameter by default, or
+    another column), written as a range.
 
     Plain comparisons are leakproof, so under row-level security the planner can still use the
     column's index (``LIKE 'prefix%'`` would force a scan); ``':'`` sorts right after ``'9'``.
     """
-    return f"{column} >= :{param} AND {column} < :{param} || ':'"
+    return f"{column} >= {prefix} AND {column} < {prefix} || ':'"
 
 
 def bbox_overlaps(column: str) -> str:
@@ -74,7 +75,7 @@ class Where:
         """``column`` under a code prefix (see ``code_range``) when ``prefix`` is set."""
         if not prefix:
             return self
-        return self.add(code_range(column, param), **{param: prefix})
+        return self.add(code_range(column, f":{param}"), **{param: prefix})
 
     def bbox(self, column: str, box: BBox | None) -> Where:
         """``column`` overlaps ``box`` (EPSG:4326) when it is set."""

@@ -16,6 +16,7 @@ from sqlalchemy import Column, Connection, DateTime, Index, PrimaryKeyConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 
 from gridmap.db.schema import actor, code_type, identity_id, metadata
+from gridmap.db.sql import Where, matched, page
 
 # audit_log (审计日志): append-only record of logins, writes and reads of personal data
 audit_log_table = Table(
@@ -95,44 +96,41 @@ class AuditFilter:
     since: datetime | None = None
     until: datetime | None = None
 
-    def where(self) -> tuple[str, dict[str, Any]]:
-        tests = {
-            "actor": "actor = :actor",
-            "action": "action = :action",
-            "object_type": "object_type = :object_type",
-            "object_id": "object_id = :object_id",
-            "since": "at >= :since",
-            "until": "at < :until",
-        }
-        params = {k: v for k, v in self.__dict__.items() if v is not None}
-        clauses = [tests[k] for k in params] or ["TRUE"]
-        return " AND ".join(clauses), params
+    def where(self) -> Where:
+        where = Where()
+        for column in ("actor", "action", "object_type", "object_id"):
+            where.equals(column, getattr(self, column))
+        if self.since is not None:
+            where.add("at >= :since", since=self.since)
+        if self.until is not None:
+            where.add("at < :until", until=self.until)
+        return where
 
 
 def list_entries(
     conn: Connection, where: AuditFilter, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of entries, newest first, and how many match."""
-    clause, params = where.where()
+    condition = where.where()
     rows = conn.execute(
         text(
-            f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE {clause}"
-            " ORDER BY at DESC, id DESC LIMIT :limit OFFSET :offset"
+            f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE {condition.sql}"
+            f" {page('at DESC, id DESC')}"
         ),
-        {**params, "limit": limit, "offset": offset},
+        {**condition.params, "limit": limit, "offset": offset},
     )
-    total = conn.execute(text(f"SELECT count(*) FROM audit_log WHERE {clause}"), params)
-    return [dict(row._mapping) for row in rows], total.scalar_one()
+    return [dict(row._mapping) for row in rows], matched(conn, "audit_log", condition)
 
 
 def stream_entries(conn: Connection, where: AuditFilter) -> Iterator[dict[str, Any]]:
     """Every matching entry, newest first, fetched in batches (for exports)."""
-    clause, params = where.where()
+    condition = where.where()
     result = conn.execution_options(stream_results=True, yield_per=2000).execute(
         text(
-            f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE {clause} ORDER BY at DESC, id DESC"
+            f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE {condition.sql}"
+            " ORDER BY at DESC, id DESC"
         ),
-        params,
+        condition.params,
     )
     for row in result:
         yield dict(row._mapping)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from gridmap.core.codes import parse_region_code
+from gridmap.db.sql import code_range
 
 BANDS = [f"{age}-{age + 4}" for age in range(0, 100, 5)] + ["100+"]
 # households and residents are in an area through their building
@@ -28,25 +29,21 @@ class Area:
 
     code: str
     level: str
-    where: str  # a condition on ``grid_code``/``micro_code`` with :lo and :hi bound
-    lo: str
-    hi: str
+    where: str  # a condition on ``grid_code``/``micro_code`` with :area bound
+    key: str  # the value bound as :area: a grid's code or a region's prefix
 
     @classmethod
     def of(cls, code: str) -> Area:
         if len(code) == 17:
-            return cls(code, "micro_grid", "micro_code = :lo", code, code)
+            return cls(code, "micro_grid", "micro_code = :area", code)
         if len(code) == 15:
-            return cls(code, "grid", "grid_code = :lo", code, code)
+            return cls(code, "grid", "grid_code = :area", code)
         region = parse_region_code(code)
-        prefix = region.prefix
-        return cls(
-            code, region.level.value, "grid_code >= :lo AND grid_code < :hi", prefix, prefix + ":"
-        )
+        return cls(code, region.level.value, code_range("grid_code", ":area"), region.prefix)
 
     @property
     def params(self) -> dict[str, str]:
-        return {"lo": self.lo, "hi": self.hi}
+        return {"area": self.key}
 
 
 def _counts(conn: Connection, sql: str, area: Area) -> list[tuple[Any, ...]]:
@@ -137,7 +134,7 @@ def children(conn: Connection, area: Area) -> list[dict[str, Any]]:
             SELECT k.code, k.name, coalesce(sum(t.households), 0)::bigint AS households,
                    coalesce(sum(t.residents), 0)::bigint AS residents
               FROM kids k LEFT JOIN totals t
-                ON t.grid_code >= k.prefix AND t.grid_code < k.prefix || ':'
+                ON {code_range('t.grid_code', 'k.prefix')}
              GROUP BY k.code, k.name
             HAVING length(k.code) = 15 OR coalesce(sum(t.residents), 0) > 0
                    OR coalesce(sum(t.households), 0) > 0

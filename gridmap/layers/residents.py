@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from gridmap.db.schema import flag, identity_id, metadata
+from gridmap.db.sql import Where, code_range, matched, page
 
 # residents (人口): ID number and phone encrypted, keyed hashes for look-up, masked for lists
 residents_table = Table(
@@ -78,8 +79,7 @@ _LIST = """
       FROM residents r JOIN households h ON h.id = r.household_id
       JOIN buildings b ON b.id = r.building_id
      WHERE {where}
-     ORDER BY r.household_id, r.birth_date NULLS LAST, r.id
-     LIMIT :limit OFFSET :offset
+     {page}
 """
 
 
@@ -93,17 +93,18 @@ def _in_buildings(condition: str) -> str:
 
 def _filter(
     grid: str | None, prefix: str | None, household_id: int | None, id_hash: bytes | None
-) -> str:
+) -> Where:
+    """One filter, the most specific given (an ID number's hash, a household, a grid, a region)."""
     if id_hash is not None:
-        return "r.id_hash = :id_hash"
+        return Where().equals("r.id_hash", id_hash)
     if household_id is not None:
-        return "r.household_id = :household"
+        return Where().equals("r.household_id", household_id)
     if grid is not None:
         column = "micro_code" if len(grid) == 17 else "grid_code"
-        return _in_buildings(f"{column} = :grid")
+        return Where().add(_in_buildings(f"{column} = :grid"), grid=grid)
     if prefix is not None:
-        return _in_buildings("grid_code >= :prefix AND grid_code < :prefix || ':'")
-    return "true"
+        return Where().add(_in_buildings(code_range("grid_code")), prefix=prefix)
+    return Where()
 
 
 def list_residents(
@@ -120,11 +121,6 @@ def list_residents(
     number's keyed hash (exact look-up, nothing decrypted), with ciphertexts (the caller
     decides what to unmask), and the total the filter matches."""
     where = _filter(grid, prefix, household_id, id_hash)
-    params = {"grid": grid, "prefix": prefix, "household": household_id, "id_hash": id_hash}
-    rows = conn.execute(
-        text(_LIST.format(where=where)), {**params, "limit": limit, "offset": offset}
-    ).mappings()
-    total = conn.execute(
-        text(f"SELECT count(*) FROM residents r WHERE {where}"), params
-    ).scalar_one()
-    return [dict(r) for r in rows], total
+    sql = _LIST.format(where=where.sql, page=page("r.household_id, r.birth_date NULLS LAST, r.id"))
+    rows = conn.execute(text(sql), {**where.params, "limit": limit, "offset": offset}).mappings()
+    return [dict(r) for r in rows], matched(conn, "residents r", where)

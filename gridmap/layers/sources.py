@@ -35,7 +35,7 @@ from gridmap.db.schema import (
     multipolygon,
     now_column,
 )
-from gridmap.db.sql import Progress, copy_rows, staging_table
+from gridmap.db.sql import Progress, code_range, copy_rows, staging_table
 
 # sources (部门网格图层): department grid layers as imported
 sources_table = Table(
@@ -202,13 +202,13 @@ def latest_grids(conn: Connection, prefix: str) -> list[dict[str, Any]]:
     """The grids of each department's newest layer that lie under a region code prefix."""
     rows = conn.execute(
         text(
-            """
+            f"""
             WITH latest AS (SELECT DISTINCT ON (department) id, department FROM sources
                              ORDER BY department, id DESC)
             SELECT g.id, g.department, g.source_code, g.name, g.region_code,
                    ST_AsBinary(g.boundary) AS wkb
               FROM source_grids g JOIN latest l ON l.id = g.source_id
-             WHERE g.region_code >= :prefix AND g.region_code < :prefix || ':'
+             WHERE {code_range("g.region_code")}
              ORDER BY g.department, g.source_code
             """
         ),

@@ -57,9 +57,6 @@ fails on such needles).
 
 from __future__ import annotations
 
-import heapq
-from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -69,16 +66,23 @@ import pandas as pd
 import shapely
 from shapely import MultiPolygon, Polygon
 
-from gridmap.core.codes import RegionLevel, parse_grid_code, parse_region_code
-from gridmap.ops.partition import reading_order
+from gridmap.ops.coverage import (
+    _clean,
+    _first_wins,
+    _frame,
+    _gap_pieces,
+    _grouped,
+    _is_small,
+    _measure_overlaps,
+    _polygonal,
+)
+from gridmap.ops.slivers import _dissolve_slivers
 
-__all__ = ["MergeOptions", "MergeResult", "assign_codes", "merge_sources"]
+__all__ = ["MergeOptions", "MergeResult", "merge_sources"]
 
 OVERLAP_RULES: Final = {"base": "min_index", "larger_share": "max_area"}
 """Overlap rule → `shapely.coverage_clean` merge strategy."""
 
-MAX_SEQUENCE: Final = 999
-_POLYGON: Final = 3
 _NEEDLE_FRACTION: Final = 0.01  # parts thinner than this share of the snap are noise
 _LAYER_COLUMNS: Final = ("department", "source_id", "geometry")
 
@@ -278,100 +282,7 @@ def _check_inputs(layers: gpd.GeoDataFrame, boundary: object, base: str) -> None
         raise ValueError(f"layers has non-polygonal geometry type ids {sorted(types)}")
 
 
-# --- geometry helpers -------------------------------------------------------------------
-
-
-def _polygonal(geoms: np.ndarray, min_width: float = 0.0) -> np.ndarray:
-    """Keep only the polygons of each geometry: Polygon, MultiPolygon or an empty Polygon.
-
-    Parts whose mean width (2·area/perimeter) is below ``min_width`` are dropped too.
-    """
-    parts, index = shapely.get_parts(geoms, return_index=True)
-    keep = (shapely.get_type_id(parts) == _POLYGON) & ~shapely.is_empty(parts)
-    if min_width > 0:
-        keep[keep] = ~_is_small(parts[keep], 0.0, min_width)
-    out = np.full(len(geoms), None, dtype=object)
-    shapely.multipolygons(parts[keep], indices=index[keep], out=out)
-    out[shapely.is_missing(out)] = Polygon()
-    single = shapely.get_num_geometries(out) == 1
-    out[single] = shapely.get_geometry(out[single], 0)
-    return out
-
-
-def _frame(boundary: Polygon | MultiPolygon) -> shapely.Geometry:
-    """Everything around the boundary, far larger than any cell, so it wins every overlap."""
-    minx, miny, maxx, maxy = boundary.bounds
-    margin = max(maxx - minx, maxy - miny)
-    outer = shapely.box(minx - margin, miny - margin, maxx + margin, maxy + margin)
-    return shapely.difference(outer, boundary)
-
-
-def _clean(
-    cells: np.ndarray,
-    frame: shapely.Geometry,
-    strategy: str,
-    snap: float,
-    notes: list[str],
-    *,
-    needle: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """`shapely.coverage_clean` with the frame first: snapped onto the boundary, clipped to it.
-
-    ``snap`` is both the snapping distance and the width of the gaps closed. Parts thinner
-    than ``needle`` (mean width) are dropped first: overlays leave such needles (areas down
-    to 1e-9 m²), snapping would collapse them anyway, and GEOS 3.14's cleaner fails on them
-    ("CoverageUnion cannot process overlapping inputs"). Should it still fail with
-    ``strategy``, it runs again with ``"longest_border"`` and a note says so.
-
-    Returns the cleaned cells and the pieces of the region the frame took (narrow gaps along
-    the boundary go to the frame when it has the longest border with them).
-    """
-    coverage = _polygonal(np.concatenate([[frame], cells]), needle)
-    try:
-        cleaned = _coverage_clean(coverage, strategy, snap)
-    except shapely.errors.GEOSException as error:
-        notes.append(f"coverage_clean with {strategy!r} failed ({error}): used 'longest_border'")
-        cleaned = _coverage_clean(coverage, "longest_border", snap)
-    lost = _pieces(shapely.difference(cleaned[0], frame))
-    return _polygonal(cleaned[1:]), lost[~_is_small(lost, 0.0, needle)]
-
-
-def _coverage_clean(coverage: np.ndarray, strategy: str, snap: float) -> np.ndarray:
-    return shapely.coverage_clean(
-        coverage, gap_width=snap, snapping_distance=snap, merge_strategy=strategy
-    )
-
-
-def _is_small(geoms: np.ndarray, min_area: float, min_width: float) -> np.ndarray:
-    return _small(shapely.area(geoms), shapely.length(geoms), min_area, min_width)
-
-
-def _small(
-    area: np.ndarray, perimeter: np.ndarray, min_area: float, min_width: float
-) -> np.ndarray:
-    """Smaller than ``min_area`` or thinner than ``min_width`` (mean width 2·area/perimeter)."""
-    width = 2 * area / np.maximum(perimeter, 1e-12)
-    return (area < min_area) | (width < min_width)
-
-
-def _measure_overlaps(cells: np.ndarray, tolerance: float) -> dict[str, float]:
-    """Count and area of overlaps between cells wider than the snapping tolerance."""
-    left, right = shapely.STRtree(cells).query(cells, predicate="overlaps")
-    left, right = left[left < right], right[left < right]
-    shared = _polygonal(shapely.intersection(cells[left], cells[right]))
-    real = ~_is_small(shared, 0.0, tolerance) & (shapely.area(shared) > 0)
-    return {"count": int(real.sum()), "area_m2": float(shapely.area(shared[real]).sum())}
-
-
-def _gap_pieces(boundary: shapely.Geometry, cells: np.ndarray) -> np.ndarray:
-    """The connected pieces of the boundary that ``cells`` (a valid coverage) leave open."""
-    return _pieces(shapely.difference(boundary, shapely.coverage_union_all(cells)))
-
-
-def _pieces(geometry: shapely.Geometry) -> np.ndarray:
-    """The non-empty polygons of one geometry."""
-    parts = shapely.get_parts(_polygonal(np.array([geometry])))
-    return parts[~shapely.is_empty(parts)]
+# --- gaps -------------------------------------------------------------------------------
 
 
 def _fill_gaps(
@@ -443,185 +354,6 @@ def _grow_into_strips(
     grown[ids] = _polygonal(shapely.union(cells[ids], added))
     rest = shapely.get_parts(rest[shapely.area(rest) > 0])
     return grown, rest[~shapely.is_empty(rest)]
-
-
-def _first_wins(pieces: np.ndarray) -> np.ndarray:
-    """Each piece minus the union of the earlier pieces it intersects (vectorised)."""
-    later, earlier = shapely.STRtree(pieces).query(pieces, predicate="intersects")
-    keep = earlier < later
-    later, earlier = later[keep], earlier[keep]
-    out = pieces.copy()
-    if len(later):
-        ids, above = _grouped(pieces[earlier], later, shapely.union_all)
-        out[ids] = _polygonal(shapely.difference(pieces[ids], above))
-    return out
-
-
-# --- slivers ----------------------------------------------------------------------------
-
-
-def _dissolve_slivers(
-    pieces: pd.DataFrame, options: MergeOptions
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Merge small cells, small gap pieces and small parts into their longest-edge neighbour.
-
-    Returns the merged cells (geometry and attributes; a gap piece left without neighbours
-    becomes ``"uncovered"``) and one row per small piece handled: ``origin``, ``area_m2``
-    and ``merged`` (False: it had no neighbour and stays).
-    """
-    parts, owner = shapely.get_parts(pieces["geometry"].to_numpy(), return_index=True)
-    real = ~shapely.is_empty(parts)
-    parts, owner = parts[real], owner[real]
-    node, attrs = _initial_nodes(parts, owner, pieces, options)
-    area = np.bincount(node, shapely.area(parts), minlength=len(attrs))
-    perimeter = np.bincount(node, shapely.length(parts), minlength=len(attrs))
-    movable = (attrs["origin"] == "gap").to_numpy() | _small(
-        area, perimeter, options.sliver_area_m2, options.sliver_width_m
-    )
-    movable |= attrs["detached_from"].to_numpy() >= 0
-    adjacency = _adjacency(parts, node, movable)
-    root, merged = _contract(area, perimeter, movable, attrs, adjacency, options)
-    detached = attrs["detached_from"].to_numpy()
-    cell = np.where(detached[root] >= 0, detached[root], root)
-    ids, geometry = _grouped(parts, cell[node], shapely.coverage_union_all)
-    cells = attrs.iloc[ids][["source_department", "source_id", "origin"]].reset_index(drop=True)
-    cells["origin"] = cells["origin"].replace({"gap": "uncovered"})
-    for column in ("source_department", "source_id"):
-        cells[column] = cells[column].astype(object).where(cells[column].notna(), None)
-    cells.insert(0, "geometry", geometry)
-    return cells, merged
-
-
-def _initial_nodes(
-    parts: np.ndarray, owner: np.ndarray, pieces: pd.DataFrame, options: MergeOptions
-) -> tuple[np.ndarray, pd.DataFrame]:
-    """Graph nodes: one per piece, plus one per small non-largest part of a large piece."""
-    areas = shapely.area(parts)
-    small_part = _is_small(parts, options.sliver_area_m2, options.sliver_width_m)
-    order = np.lexsort((-areas, owner))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = owner[order][1:] != owner[order][:-1]
-    largest = np.zeros(len(parts), dtype=bool)
-    largest[order[first]] = True
-    owner_area = np.bincount(owner, areas, minlength=len(pieces))
-    owner_small = _small(
-        owner_area,
-        np.bincount(owner, shapely.length(parts), minlength=len(pieces)),
-        options.sliver_area_m2,
-        options.sliver_width_m,
-    )
-    is_gap = (pieces["origin"] == "gap").to_numpy()
-    detach = small_part & ~largest & ~owner_small[owner] & ~is_gap[owner]
-    node = owner.copy()
-    node[detach] = len(pieces) + np.arange(detach.sum())
-    attrs = pd.concat(
-        [pieces.drop(columns="geometry"), pieces.drop(columns="geometry").iloc[owner[detach]]],
-        ignore_index=True,
-    )
-    attrs["detached_from"] = np.r_[np.full(len(pieces), -1), owner[detach]]
-    return node, attrs
-
-
-def _adjacency(parts: np.ndarray, node: np.ndarray, movable: np.ndarray) -> pd.DataFrame:
-    """Shared edge length between each movable node and its neighbours (both directions)."""
-    query = np.flatnonzero(movable[node])
-    src, dst = shapely.STRtree(parts).query(parts[query], predicate="intersects")
-    src = query[src]
-    a, b = np.minimum(src, dst), np.maximum(src, dst)
-    pairs = np.unique(np.c_[a, b][node[a] != node[b]], axis=0).reshape(-1, 2)
-    a, b = pairs[:, 0], pairs[:, 1]
-    edges = shapely.boundary(parts)
-    length = shapely.length(shapely.intersection(edges[a], edges[b]))
-    frame = pd.DataFrame({"a": node[a], "b": node[b], "length": length})
-    frame = frame[frame["length"] > 0]
-    both = pd.concat([frame, frame.rename(columns={"a": "b", "b": "a"})], ignore_index=True)
-    return both.groupby(["a", "b"], as_index=False)["length"].sum()
-
-
-def _contract(
-    area: np.ndarray,
-    perimeter: np.ndarray,
-    movable: np.ndarray,
-    attrs: pd.DataFrame,
-    adjacency: pd.DataFrame,
-    options: MergeOptions,
-) -> tuple[np.ndarray, pd.DataFrame]:
-    """Greedy merging on the adjacency graph, smallest movable node first.
-
-    Sequential by nature (each merge changes its neighbour's size and edges), so this runs
-    over node numbers only: no geometry is touched. Returns each node's final node and one
-    row per small node handled (merged, or kept for want of a neighbour).
-    """
-    area, perimeter = area.astype(float).copy(), perimeter.astype(float).copy()
-    origin = attrs["origin"].to_numpy()
-    always = (origin == "gap") | (attrs["detached_from"].to_numpy() >= 0)
-    neighbours: dict[int, dict[int, float]] = defaultdict(dict)
-    for a, b, length in adjacency.itertuples(index=False):
-        neighbours[int(a)][int(b)] = float(length)
-    parent = np.arange(len(area))
-    merges: list[tuple[str, float, bool]] = []
-
-    def still_small(n: int) -> bool:
-        if always[n]:
-            return True
-        return bool(_small(area[n], perimeter[n], options.sliver_area_m2, options.sliver_width_m))
-
-    heap = [(area[n], n) for n in np.flatnonzero(movable)]
-    heapq.heapify(heap)
-    while heap:
-        size, n = heapq.heappop(heap)
-        if parent[n] != n or size != area[n]:
-            continue
-        edges = neighbours.pop(n, {})
-        if not edges:
-            merges.append((origin[n], float(area[n]), False))
-            continue
-        target = max(edges, key=lambda k: (edges[k], -k))
-        parent[n] = target
-        merges.append((origin[n], float(area[n]), True))
-        area[target] += area[n]
-        perimeter[target] += perimeter[n] - 2 * edges[target]
-        for k, length in edges.items():
-            neighbours[k].pop(n, None)
-            if k != target:
-                neighbours[target][k] = neighbours[target].get(k, 0.0) + length
-                neighbours[k][target] = neighbours[k].get(target, 0.0) + length
-        if movable[target] and still_small(target):
-            heapq.heappush(heap, (area[target], target))
-    return _roots(parent), pd.DataFrame(merges, columns=["origin", "area_m2", "merged"])
-
-
-def _roots(parent: np.ndarray) -> np.ndarray:
-    root = parent.copy()
-    while True:
-        up = root[root]
-        if np.array_equal(up, root):
-            return root
-        root = up
-
-
-def _grouped(
-    geoms: np.ndarray, group: np.ndarray, union: Callable[..., np.ndarray]
-) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct groups (sorted) and the union of each group's geometries.
-
-    Vectorised over groups: the members of groups with several go into one table, a row
-    per group padded with None, and ``union`` reduces its rows at once.
-    """
-    ids, index, counts = np.unique(group, return_inverse=True, return_counts=True)
-    out = np.empty(len(ids), dtype=object)
-    single = counts[index] == 1
-    out[index[single]] = geoms[single]
-    multi = np.flatnonzero(counts > 1)
-    if len(multi):
-        rows = np.searchsorted(multi, index[~single])
-        order = np.argsort(rows, kind="stable")
-        rows = rows[order]
-        column = np.arange(len(rows)) - np.searchsorted(rows, rows)
-        table = np.full((len(multi), counts.max()), None, dtype=object)
-        table[rows, column] = geoms[~single][order]
-        out[multi] = union(table, axis=1)
-    return ids, _polygonal(out)
 
 
 # --- checks, crosswalk, report ----------------------------------------------------------
@@ -753,127 +485,3 @@ def _report(
         "invalid_edges_length_m": float(invalid.length) if invalid is not None else 0.0,
         "valid": invalid is None and difference < tolerance,
     }
-
-
-# --- codes ------------------------------------------------------------------------------
-
-
-def assign_codes(
-    cells: gpd.GeoDataFrame,
-    parent_codes: np.ndarray,
-    previous: gpd.GeoDataFrame | None = None,
-    match_iou: float = 0.9,
-) -> np.ndarray:
-    """Unified grid codes (统一网格编码): the parent's 12 digits + a sequence 001–999.
-
-    The layout of Beijing's DB11 unit-grid codes. Cells are numbered in reading order inside
-    their parent (`gridmap.ops.partition.reading_order` on the centroids, bands as high as
-    the square root of the parent's mean cell area).
-
-    Parameters
-    ----------
-    cells : geopandas.GeoDataFrame
-        The cells, in a projected CRS in metres.
-    parent_codes : numpy.ndarray
-        The 12-digit township or village code of each cell's parent, in the order of
-        ``cells``.
-    previous : geopandas.GeoDataFrame, optional
-        The current unified grids (``code``, ``geometry``, same CRS). A cell whose
-        intersection over union with a previous grid of the same parent is at least
-        ``match_iou`` keeps that grid's code (highest IoU first, each code once). The other
-        cells take, in reading order, the lowest sequence numbers no previous grid of the
-        parent holds; only when those run out are retired numbers reused (lowest first).
-    match_iou : float
-        Intersection over union that keeps a code, in (0, 1].
-
-    Returns
-    -------
-    numpy.ndarray
-        15-digit code strings, in the order of ``cells``. The same input gives the same codes.
-
-    Raises
-    ------
-    ValueError
-        A parent with more than 999 cells, a malformed parent or previous code, a length
-        mismatch, different CRSs or ``match_iou`` out of range.
-    """
-    parents = _check_parents(parent_codes, len(cells))
-    if not 0 < match_iou <= 1:
-        raise ValueError(f"match_iou must be in (0, 1], got {match_iou}")
-    geoms = np.asarray(cells.geometry.array, dtype=object)
-    codes = np.full(len(cells), "", dtype=object)
-    held: dict[str, set[int]] = defaultdict(set)
-    if previous is not None and len(previous):
-        codes, held = _match_previous(cells, geoms, parents, previous, match_iou)
-    centroids = shapely.centroid(geoms)
-    x, y, area = shapely.get_x(centroids), shapely.get_y(centroids), shapely.area(geoms)
-    for parent in np.unique(parents):
-        members = np.flatnonzero(parents == parent)
-        band = float(np.sqrt(area[members].mean())) or 1.0
-        ordered = members[reading_order(x[members], y[members], band)]
-        fresh = ordered[codes[ordered] == ""]
-        taken = {int(c[12:]) for c in codes[members] if c}
-        numbers = _free_numbers(taken, held[parent], len(fresh))
-        codes[fresh] = [f"{parent}{n:03d}" for n in numbers]
-    return codes.astype(str)
-
-
-def _check_parents(parent_codes: np.ndarray, n: int) -> np.ndarray:
-    parents = np.asarray(parent_codes, dtype=str)
-    if parents.shape != (n,):
-        raise ValueError(f"parent_codes has shape {parents.shape}, expected ({n},): one per cell")
-    unique, counts = np.unique(parents, return_counts=True)
-    for parent, count in zip(unique.tolist(), counts.tolist(), strict=True):
-        level = parse_region_code(parent).level
-        if level not in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
-            raise ValueError(
-                f"parent code {parent!r} is a {level} code: a grid's parent is a "
-                "township or village"
-            )
-        if count > MAX_SEQUENCE:
-            raise ValueError(
-                f"parent {parent} has {count} cells: a 3-digit sequence numbers at most "
-                f"{MAX_SEQUENCE}"
-            )
-    return parents
-
-
-def _match_previous(
-    cells: gpd.GeoDataFrame,
-    geoms: np.ndarray,
-    parents: np.ndarray,
-    previous: gpd.GeoDataFrame,
-    match_iou: float,
-) -> tuple[np.ndarray, dict[str, set[int]]]:
-    """Codes kept from ``previous`` (``""`` where none) and the numbers each parent held."""
-    if previous.crs != cells.crs:
-        raise ValueError(f"previous CRS {previous.crs} differs from the cells' CRS {cells.crs}")
-    old_codes = previous["code"].astype(str).to_numpy()
-    for code in old_codes:
-        parse_grid_code(code)
-    held: dict[str, set[int]] = defaultdict(set)
-    for code in old_codes:
-        held[code[:12]].add(int(code[12:15]))
-    old = np.asarray(previous.geometry.array, dtype=object)
-    cell, prev = shapely.STRtree(old).query(geoms, predicate="intersects")
-    same = parents[cell] == np.array([c[:12] for c in old_codes], dtype=str)[prev]
-    cell, prev = cell[same], prev[same]
-    shared = shapely.area(shapely.intersection(geoms[cell], old[prev]))
-    iou = shared / (shapely.area(geoms[cell]) + shapely.area(old[prev]) - shared)
-    pairs = pd.DataFrame({"cell": cell, "prev": prev, "iou": iou})
-    pairs = pairs[pairs["iou"] >= match_iou].sort_values(
-        ["iou", "cell", "prev"], ascending=[False, True, True]
-    )
-    codes = np.full(len(geoms), "", dtype=object)
-    while len(pairs):
-        mutual = pairs.drop_duplicates("cell").merge(pairs.drop_duplicates("prev"))
-        codes[mutual["cell"].to_numpy()] = old_codes[mutual["prev"].to_numpy()]
-        pairs = pairs[~pairs["cell"].isin(mutual["cell"]) & ~pairs["prev"].isin(mutual["prev"])]
-    return codes, held
-
-
-def _free_numbers(taken: set[int], held: set[int], n: int) -> list[int]:
-    """The ``n`` lowest numbers not taken, preferring those never held by a previous grid."""
-    never = [k for k in range(1, MAX_SEQUENCE + 1) if k not in taken and k not in held]
-    retired = sorted(held - taken)
-    return (never + retired)[:n]

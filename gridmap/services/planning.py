@@ -23,7 +23,8 @@ from gridmap.core.settings import Settings
 from gridmap.core.signals import GridChange
 from gridmap.layers import audit, grids, merges, regions, sources
 from gridmap.ops.balance import DivideOptions, divide_region
-from gridmap.ops.merge import MergeOptions, MergeResult, assign_codes, merge_sources
+from gridmap.ops.coding import assign_codes
+from gridmap.ops.merge import MergeOptions, MergeResult, merge_sources
 
 WGS84 = "EPSG:4326"
 

@@ -8,7 +8,8 @@ import shapely
 from shapely.geometry import Polygon, box
 
 from gridmap.core.codes import is_valid_grid_code
-from gridmap.ops.merge import MergeOptions, MergeResult, assign_codes, merge_sources
+from gridmap.ops.coding import assign_codes
+from gridmap.ops.merge import MergeOptions, MergeResult, merge_sources
 from tests.conftest import shared_data
 
 CRS = "EPSG:4548"  # CGCS2000 / 3-degree Gauss-Kruger CM 117E, metres
