@@ -12,32 +12,35 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, DateTime, Index, PrimaryKeyConstraint, Table, Text, text
+import sqlalchemy as sa
+from sqlalchemy import Connection, text
 from sqlalchemy.dialects.postgresql import JSONB
 
+from gridmap.db import sql
 from gridmap.db.schema import actor, code_type, identity_id, metadata
-from gridmap.db.sql import Where, matched, page
 
 # audit_log (审计日志): append-only record of logins, writes and reads of personal data
-audit_log_table = Table(
+audit_log_table = sa.Table(
     "audit_log",
     metadata,
     identity_id(),
-    Column("at", DateTime(timezone=True), nullable=False, server_default=text("clock_timestamp()")),
+    sa.Column(
+        "at", sa.DateTime(timezone=True), nullable=False, server_default=text("clock_timestamp()")
+    ),
     actor("actor"),
-    Column("action", Text, nullable=False),
-    Column("object_type", Text),
-    Column("object_id", Text),
-    Column("scope", code_type(17)),
-    Column("old", JSONB),
-    Column("new", JSONB),
-    Column("detail", JSONB),
-    Column("client", Text),
-    PrimaryKeyConstraint("id", name="audit_log_pkey"),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("object_type", sa.Text),
+    sa.Column("object_id", sa.Text),
+    sa.Column("scope", code_type(17)),
+    sa.Column("old", JSONB),
+    sa.Column("new", JSONB),
+    sa.Column("detail", JSONB),
+    sa.Column("client", sa.Text),
+    sa.PrimaryKeyConstraint("id", name="audit_log_pkey"),
     comment="append-only: logins, writes, reads of personal data",
 )
-Index("audit_log_at_idx", audit_log_table.c.at.desc())
-Index("audit_log_actor_idx", audit_log_table.c.actor, audit_log_table.c.at.desc())
+sa.Index("audit_log_at_idx", audit_log_table.c.at.desc())
+sa.Index("audit_log_actor_idx", audit_log_table.c.actor, audit_log_table.c.at.desc())
 
 
 COLUMNS = (
@@ -96,8 +99,8 @@ class AuditFilter:
     since: datetime | None = None
     until: datetime | None = None
 
-    def where(self) -> Where:
-        where = Where()
+    def where(self) -> sql.Where:
+        where = sql.Where()
         for column in ("actor", "action", "object_type", "object_id"):
             where.equals(column, getattr(self, column))
         if self.since is not None:
@@ -115,11 +118,11 @@ def list_entries(
     rows = conn.execute(
         text(
             f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE {condition.sql}"
-            f" {page('at DESC, id DESC')}"
+            f" {sql.page('at DESC, id DESC')}"
         ),
         {**condition.params, "limit": limit, "offset": offset},
     )
-    return [dict(row._mapping) for row in rows], matched(conn, "audit_log", condition)
+    return [dict(row._mapping) for row in rows], sql.matched(conn, "audit_log", condition)
 
 
 def stream_entries(conn: Connection, where: AuditFilter) -> Iterator[dict[str, Any]]:

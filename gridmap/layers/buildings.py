@@ -11,45 +11,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    CheckConstraint,
-    Column,
-    Connection,
-    ForeignKey,
-    Index,
-    PrimaryKeyConstraint,
-    SmallInteger,
-    Table,
-    Text,
-    UniqueConstraint,
-    text,
-)
+import sqlalchemy as sa
+from sqlalchemy import Connection, text
 
 from gridmap.db.schema import flag, identity_id, metadata, multipolygon
 from gridmap.layers.ties import located_columns, located_indexes
 
 # buildings (房屋/楼栋): footprint or point, tied to a grid and micro-grid
-buildings_table = Table(
+buildings_table = sa.Table(
     "buildings",
     metadata,
     identity_id(),
-    Column("code", Text(collation="C"), nullable=False),
-    Column("address", Text, nullable=False),
-    Column("name", Text),
-    Column("floors", SmallInteger),
-    Column("use", Text),
-    Column("year", SmallInteger),
-    Column("footprint", multipolygon()),
+    sa.Column("code", sa.Text(collation="C"), nullable=False),
+    sa.Column("address", sa.Text, nullable=False),
+    sa.Column("name", sa.Text),
+    sa.Column("floors", sa.SmallInteger),
+    sa.Column("use", sa.Text),
+    sa.Column("year", sa.SmallInteger),
+    sa.Column("footprint", multipolygon()),
     *located_columns(),
-    PrimaryKeyConstraint("id", name="buildings_pkey"),
-    UniqueConstraint("code", name="buildings_code_key"),
-    CheckConstraint("code <> ''", name="buildings_code_check"),
-    CheckConstraint("address <> ''", name="buildings_address_check"),
-    CheckConstraint("floors BETWEEN 1 AND 300", name="buildings_floors_check"),
-    CheckConstraint("year BETWEEN 1000 AND 2100", name="buildings_year_check"),
+    sa.PrimaryKeyConstraint("id", name="buildings_pkey"),
+    sa.UniqueConstraint("code", name="buildings_code_key"),
+    sa.CheckConstraint("code <> ''", name="buildings_code_check"),
+    sa.CheckConstraint("address <> ''", name="buildings_address_check"),
+    sa.CheckConstraint("floors BETWEEN 1 AND 300", name="buildings_floors_check"),
+    sa.CheckConstraint("year BETWEEN 1000 AND 2100", name="buildings_year_check"),
     *located_indexes("buildings"),
-    Index(
+    sa.Index(
         "buildings_address_trgm",
         "address",
         postgresql_using="gin",
@@ -59,49 +47,49 @@ buildings_table = Table(
 )
 
 # units (单元): units of a building
-units_table = Table(
+units_table = sa.Table(
     "units",
     metadata,
     identity_id(),
-    Column(
+    sa.Column(
         "building_id",
-        BigInteger,
-        ForeignKey("buildings.id", name="units_building_id_fkey", ondelete="CASCADE"),
+        sa.BigInteger,
+        sa.ForeignKey("buildings.id", name="units_building_id_fkey", ondelete="CASCADE"),
         nullable=False,
     ),
-    Column("name", Text, nullable=False),
-    PrimaryKeyConstraint("id", name="units_pkey"),
-    UniqueConstraint("building_id", "name", name="units_building_id_name_key"),
-    CheckConstraint("name <> ''", name="units_name_check"),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("id", name="units_pkey"),
+    sa.UniqueConstraint("building_id", "name", name="units_building_id_name_key"),
+    sa.CheckConstraint("name <> ''", name="units_name_check"),
     comment="units of a building (单元)",
 )
 
 # households (户): registered (户籍户) or not, in a building (and a unit of it)
-households_table = Table(
+households_table = sa.Table(
     "households",
     metadata,
     identity_id(),
-    Column("household_no", Text(collation="C"), nullable=False),
-    Column(
+    sa.Column("household_no", sa.Text(collation="C"), nullable=False),
+    sa.Column(
         "building_id",
-        BigInteger,
-        ForeignKey("buildings.id", name="households_building_id_fkey", ondelete="RESTRICT"),
+        sa.BigInteger,
+        sa.ForeignKey("buildings.id", name="households_building_id_fkey", ondelete="RESTRICT"),
         nullable=False,
     ),
-    Column(
+    sa.Column(
         "unit_id",
-        BigInteger,
-        ForeignKey("units.id", name="households_unit_id_fkey", ondelete="RESTRICT"),
+        sa.BigInteger,
+        sa.ForeignKey("units.id", name="households_unit_id_fkey", ondelete="RESTRICT"),
     ),
-    Column("room", Text),
-    Column("address", Text, nullable=False),
+    sa.Column("room", sa.Text),
+    sa.Column("address", sa.Text, nullable=False),
     flag("registered", default=True),
     flag("generated"),
-    PrimaryKeyConstraint("id", name="households_pkey"),
-    UniqueConstraint("household_no", name="households_household_no_key"),
-    CheckConstraint("household_no <> ''", name="households_household_no_check"),
-    Index("households_building_idx", "building_id"),
-    Index("households_unit_idx", "unit_id"),
+    sa.PrimaryKeyConstraint("id", name="households_pkey"),
+    sa.UniqueConstraint("household_no", name="households_household_no_key"),
+    sa.CheckConstraint("household_no <> ''", name="households_household_no_check"),
+    sa.Index("households_building_idx", "building_id"),
+    sa.Index("households_unit_idx", "unit_id"),
     comment="households (户): registered (户籍户) or not",
 )
 

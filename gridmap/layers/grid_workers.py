@@ -8,39 +8,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    CheckConstraint,
-    Column,
-    Connection,
-    ForeignKey,
-    Index,
-    PrimaryKeyConstraint,
-    Table,
-    Text,
-    text,
-)
+import sqlalchemy as sa
+from sqlalchemy import Connection, text
 
 from gridmap.db.schema import code_type, identity_id, metadata
 
 # grid_workers (网格员): people on a grid (网格员, 网格长 …) and their public service phone
-grid_workers_table = Table(
+grid_workers_table = sa.Table(
     "grid_workers",
     metadata,
     identity_id(),
     # no foreign key to grids: a merge that retires a grid must not silently drop its people
-    Column("grid_code", code_type(17), nullable=False),
-    Column("name", Text, nullable=False),
-    Column("duty", Text, nullable=False),
-    Column("service_phone", Text),
-    Column(
+    sa.Column("grid_code", code_type(17), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("duty", sa.Text, nullable=False),
+    sa.Column("service_phone", sa.Text),
+    sa.Column(
         "user_id",
-        BigInteger,
-        ForeignKey("users.id", name="grid_workers_user_id_fkey", ondelete="SET NULL"),
+        sa.BigInteger,
+        sa.ForeignKey("users.id", name="grid_workers_user_id_fkey", ondelete="SET NULL"),
     ),
-    PrimaryKeyConstraint("id", name="grid_workers_pkey"),
-    CheckConstraint("name <> ''", name="grid_workers_name_check"),
-    Index("grid_workers_grid_idx", "grid_code"),
+    sa.PrimaryKeyConstraint("id", name="grid_workers_pkey"),
+    sa.CheckConstraint("name <> ''", name="grid_workers_name_check"),
+    sa.Index("grid_workers_grid_idx", "grid_code"),
     comment=(
         "people on a grid (网格员, 网格长 …) and their public service phone (not personal data)"
     ),

@@ -14,109 +14,87 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import shapely
-from sqlalchemy import (
-    CheckConstraint,
-    Column,
-    Connection,
-    DateTime,
-    Double,
-    ForeignKey,
-    Index,
-    Integer,
-    PrimaryKeyConstraint,
-    Table,
-    Text,
-    text,
-)
+import sqlalchemy as sa
+from sqlalchemy import Connection, text
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from gridmap.core.errors import InvalidInput
-from gridmap.db import sql as _sql
+from gridmap.db import sql
 from gridmap.db.schema import code_type, flag, metadata, multipolygon, now_column
-from gridmap.db.sql import (
-    BBox,
-    Progress,
-    Where,
-    code_range,
-    copy_rows,
-    matched,
-    page,
-    staging_table,
-)
 
 # grids (网格): the merged grid system (多网合一), 15-digit grids and 17-digit micro-grids (微网格)
-grids_table = Table(
+grids_table = sa.Table(
     "grids",
     metadata,
-    Column("code", code_type(17), nullable=False),
-    Column(
+    sa.Column("code", code_type(17), nullable=False),
+    sa.Column(
         "region_code",
         code_type(12),
-        ForeignKey("regions.code", name="grids_region_code_fkey"),
+        sa.ForeignKey("regions.code", name="grids_region_code_fkey"),
         nullable=False,
     ),
-    Column(
+    sa.Column(
         "parent_grid_code",
         code_type(15),
-        ForeignKey("grids.code", name="grids_parent_grid_code_fkey"),
+        sa.ForeignKey("grids.code", name="grids_parent_grid_code_fkey"),
     ),
-    Column("name", Text, nullable=False),
-    Column("kind", Text, nullable=False, server_default=text("'ordinary'")),
-    Column("purpose", Text),
-    Column("boundary", multipolygon(), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False, server_default=text("'ordinary'")),
+    sa.Column("purpose", sa.Text),
+    sa.Column("boundary", multipolygon(), nullable=False),
     # area_km2 and version are kept by the grids_maintain trigger
-    Column("area_km2", Double, nullable=False),
+    sa.Column("area_km2", sa.Double, nullable=False),
     flag("generated"),
     now_column("created_at"),
     now_column("updated_at"),
-    Column("version", Integer, nullable=False, server_default=text("1")),
-    PrimaryKeyConstraint("code", name="grids_pkey"),
-    CheckConstraint("code ~ '^[0-9]{15}([0-9]{2})?$'", name="grids_code_check"),
-    CheckConstraint("name <> ''", name="grids_name_check"),
-    CheckConstraint(
+    sa.Column("version", sa.Integer, nullable=False, server_default=text("1")),
+    sa.PrimaryKeyConstraint("code", name="grids_pkey"),
+    sa.CheckConstraint("code ~ '^[0-9]{15}([0-9]{2})?$'", name="grids_code_check"),
+    sa.CheckConstraint("name <> ''", name="grids_name_check"),
+    sa.CheckConstraint(
         "ST_IsValid(boundary) AND NOT ST_IsEmpty(boundary)", name="grids_boundary_check"
     ),
-    CheckConstraint("left(code, 12) = region_code", name="grids_code_in_region"),
-    CheckConstraint(
+    sa.CheckConstraint("left(code, 12) = region_code", name="grids_code_in_region"),
+    sa.CheckConstraint(
         "(length(code) = 17) = (parent_grid_code IS NOT NULL)", name="grids_micro_has_parent"
     ),
-    CheckConstraint(
+    sa.CheckConstraint(
         "parent_grid_code IS NULL OR left(code, 15) = parent_grid_code", name="grids_micro_prefix"
     ),
-    CheckConstraint(
+    sa.CheckConstraint(
         "substr(code, 13, 3) <> '000' AND (length(code) = 15 OR substr(code, 16, 2) <> '00')",
         name="grids_sequence_nonzero",
     ),
-    Index("grids_region_code_idx", "region_code"),
-    Index("grids_parent_grid_code_idx", "parent_grid_code"),
-    Index("grids_boundary_idx", "boundary", postgresql_using="gist"),
+    sa.Index("grids_region_code_idx", "region_code"),
+    sa.Index("grids_parent_grid_code_idx", "parent_grid_code"),
+    sa.Index("grids_boundary_idx", "boundary", postgresql_using="gist"),
     comment="the merged grid system (网格, 多网合一)",
 )
 
 # grid_versions (网格历史版本): every version of every grid, written by the grids_history trigger
-grid_versions_table = Table(
+grid_versions_table = sa.Table(
     "grid_versions",
     metadata,
-    Column("code", code_type(17), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("region_code", code_type(12), nullable=False),
-    Column("parent_grid_code", code_type(15)),
-    Column("name", Text, nullable=False),
-    Column("kind", Text, nullable=False),
-    Column("purpose", Text),
-    Column("boundary", multipolygon(), nullable=False),
-    Column("area_km2", Double, nullable=False),
-    Column("valid_from", DateTime(timezone=True), nullable=False),
-    Column("valid_to", DateTime(timezone=True)),
-    Column("operation", Text, nullable=False),
-    Column("changed_by", Text, nullable=False),
-    Column("reason", Text),
-    Column("lineage", ARRAY(Text), nullable=False, server_default=text("'{}'")),
-    PrimaryKeyConstraint("code", "version", name="grid_versions_pkey"),
-    CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="grid_versions_check"),
-    Index("grid_versions_boundary_idx", "boundary", postgresql_using="gist"),
-    Index("grid_versions_time_idx", "valid_from", "valid_to"),
-    Index("grid_versions_lineage_idx", "lineage", postgresql_using="gin"),
+    sa.Column("code", code_type(17), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("region_code", code_type(12), nullable=False),
+    sa.Column("parent_grid_code", code_type(15)),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("purpose", sa.Text),
+    sa.Column("boundary", multipolygon(), nullable=False),
+    sa.Column("area_km2", sa.Double, nullable=False),
+    sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("valid_to", sa.DateTime(timezone=True)),
+    sa.Column("operation", sa.Text, nullable=False),
+    sa.Column("changed_by", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("lineage", ARRAY(sa.Text), nullable=False, server_default=text("'{}'")),
+    sa.PrimaryKeyConstraint("code", "version", name="grid_versions_pkey"),
+    sa.CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="grid_versions_check"),
+    sa.Index("grid_versions_boundary_idx", "boundary", postgresql_using="gist"),
+    sa.Index("grid_versions_time_idx", "valid_from", "valid_to"),
+    sa.Index("grid_versions_lineage_idx", "lineage", postgresql_using="gin"),
     comment="history of grids: valid_from/to, who, why, lineage",
 )
 
@@ -138,13 +116,13 @@ def replace_under(
     conn: Connection,
     prefix: str,
     records: Iterable[GridRecord],
-    on_progress: Progress | None = None,
+    on_progress: sql.Progress | None = None,
 ) -> int:
     """Replace every grid whose code starts with ``prefix`` by ``records`` (caller's transaction).
 
     Returns the number of grids written.
     """
-    staging_table(
+    sql.staging_table(
         conn,
         "grids_in",
         "code text, region_code text, name text, kind text, purpose text, wkb bytea,"
@@ -152,7 +130,7 @@ def replace_under(
     )
     rows = ((r.code, r.region_code, r.name, r.kind, r.purpose, r.wkb, r.generated) for r in records)
     columns = ["code", "region_code", "name", "kind", "purpose", "wkb", "generated"]
-    copy_rows(conn, "grids_in", columns, rows, on_progress)
+    sql.copy_rows(conn, "grids_in", columns, rows, on_progress)
     conn.execute(text("DELETE FROM grids WHERE code LIKE :prefix || '%'"), {"prefix": prefix})
     return conn.execute(
         text(
@@ -179,12 +157,12 @@ def write_level(
     name, MultiPolygon WKB in EPSG:4326), set-based: unchanged grids stay as they are, changed
     ones are updated, new ones inserted and vanished ones removed (history and audit by
     trigger, one statement each). Refused while micro-grids lie under a grid to be removed."""
-    staging_table(conn, "plan_in", "code text, region_code text, name text, wkb bytea")
-    copy_rows(conn, "plan_in", ["code", "region_code", "name", "wkb"], records)
+    sql.staging_table(conn, "plan_in", "code text, region_code text, name text, wkb bytea")
+    sql.copy_rows(conn, "plan_in", ["code", "region_code", "name", "wkb"], records)
     params = {"prefix": prefix}
     kept_micro = conn.execute(
         text(
-            f"SELECT count(*) FROM grids m WHERE length(m.code) = 17 AND {code_range('m.code')}"
+            f"SELECT count(*) FROM grids m WHERE length(m.code) = 17 AND {sql.code_range('m.code')}"
             " AND m.parent_grid_code NOT IN (SELECT code FROM plan_in)"
         ),
         params,
@@ -196,7 +174,7 @@ def write_level(
     mark_change(conn, operation, reason, [])
     removed = conn.execute(
         text(
-            f"DELETE FROM grids WHERE length(code) = 15 AND {code_range('code')}"
+            f"DELETE FROM grids WHERE length(code) = 15 AND {sql.code_range('code')}"
             " AND code NOT IN (SELECT code FROM plan_in)"
         ),
         params,
@@ -232,11 +210,11 @@ _PROPERTIES = """
 class GridFilter:
     """Which grids a list asks for: a bbox (EPSG:4326) and/or a region or grid code prefix."""
 
-    bbox: BBox | None = None
+    bbox: sql.BBox | None = None
     prefix: str | None = None
 
-    def where(self) -> Where:
-        return Where().bbox("g.boundary", self.bbox).code_range("g.code", self.prefix)
+    def where(self) -> sql.Where:
+        return sql.Where().bbox("g.boundary", self.bbox).code_range("g.code", self.prefix)
 
 
 def list_grids(
@@ -258,12 +236,12 @@ def list_grids(
               FROM grids g
               CROSS JOIN LATERAL (SELECT {properties}) p
              WHERE {condition.sql}
-             {page("g.code")}
+             {sql.page("g.code")}
             """
         ),
         {**condition.params, "limit": limit, "offset": offset},
     ).scalars()
-    return list(rows), matched(conn, "grids g", condition)
+    return list(rows), sql.matched(conn, "grids g", condition)
 
 
 def get_grid(conn: Connection, code: str) -> dict[str, Any] | None:
@@ -292,7 +270,7 @@ def get_grid(conn: Connection, code: str) -> dict[str, Any] | None:
 
 def extent(conn: Connection) -> list[float] | None:
     """[minx, miny, maxx, maxy] of every grid boundary, or None when there is none."""
-    return _sql.extent(conn, "grids")
+    return sql.extent(conn, "grids")
 
 
 def count(conn: Connection) -> int:
@@ -322,7 +300,7 @@ def tile(
 
     ``public`` keeps only what a resident may see (code, name, township).
     """
-    return _sql.mvt(
+    return sql.mvt(
         conn,
         "grids",
         "grids g",
@@ -426,7 +404,7 @@ def free_codes(conn: Connection, parent: str, n: int) -> list[str]:
     top = 10**width - 1
     taken = set(
         conn.execute(
-            text(f"SELECT code FROM grids WHERE {code_range('code')} AND length(code) = :n"),
+            text(f"SELECT code FROM grids WHERE {sql.code_range('code')} AND length(code) = :n"),
             {"prefix": parent, "n": len(parent) + width},
         ).scalars()
     )
@@ -594,7 +572,7 @@ def grid_frame(conn: Connection, prefix: str) -> gpd.GeoDataFrame:
         text(
             "SELECT g.code, g.name, g.region_code, r.name AS region_name,"
             " ST_AsBinary(g.boundary) AS wkb FROM grids g JOIN regions r ON r.code = g.region_code"
-            f" WHERE length(g.code) = 15 AND {code_range('g.code')} ORDER BY g.code"
+            f" WHERE length(g.code) = 15 AND {sql.code_range('g.code')} ORDER BY g.code"
         ),
         {"prefix": prefix},
     ).all()
@@ -607,5 +585,5 @@ def grid_frame(conn: Connection, prefix: str) -> gpd.GeoDataFrame:
 def first_code(conn: Connection, prefix: str) -> str | None:
     """The lowest grid code under a code prefix (None when there is none)."""
     return conn.execute(
-        text(f"SELECT min(code) FROM grids WHERE {code_range('code')}"), {"prefix": prefix}
+        text(f"SELECT min(code) FROM grids WHERE {sql.code_range('code')}"), {"prefix": prefix}
     ).scalar()

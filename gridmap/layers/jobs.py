@@ -10,38 +10,29 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import (
-    UUID,
-    CheckConstraint,
-    Column,
-    Connection,
-    Integer,
-    PrimaryKeyConstraint,
-    Table,
-    Text,
-    text,
-)
+import sqlalchemy as sa
+from sqlalchemy import Connection, text
 from sqlalchemy.dialects.postgresql import JSONB
 
 from gridmap.db.schema import actor, code_type, counter, metadata, now_column
 
 # jobs (后台任务): long work (imports, merges, divisions) as a status the API can poll
-jobs_table = Table(
+jobs_table = sa.Table(
     "jobs",
     metadata,
-    Column("id", UUID, nullable=False),
-    Column("kind", Text, nullable=False),
-    Column("state", Text, nullable=False, server_default=text("'queued'")),
+    sa.Column("id", sa.UUID, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False, server_default=text("'queued'")),
     counter("done"),
-    Column("total", Integer),
-    Column("message", Text),
-    Column("result", JSONB),
-    Column("scope", code_type(17), nullable=False),
+    sa.Column("total", sa.Integer),
+    sa.Column("message", sa.Text),
+    sa.Column("result", JSONB),
+    sa.Column("scope", code_type(17), nullable=False),
     actor("created_by"),
     now_column("created_at"),
     now_column("updated_at"),
-    PrimaryKeyConstraint("id", name="jobs_pkey"),
-    CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="jobs_state_check"),
+    sa.PrimaryKeyConstraint("id", name="jobs_pkey"),
+    sa.CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="jobs_state_check"),
 )
 
 

@@ -11,68 +11,58 @@ from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Connection,
-    Double,
-    ForeignKey,
-    Index,
-    PrimaryKeyConstraint,
-    Table,
-    Text,
-    text,
-)
+import sqlalchemy as sa
+from sqlalchemy import Connection, text
 from sqlalchemy.dialects.postgresql import JSONB
 
 from gridmap.db.schema import actor, code_type, identity_id, metadata, now_column
 
 # merges (网格合并): one merge of department layers into the unified grids (多网合一)
-merges_table = Table(
+merges_table = sa.Table(
     "merges",
     metadata,
     identity_id(),
-    Column(
+    sa.Column(
         "region_code",
         code_type(12),
-        ForeignKey("regions.code", name="merges_region_code_fkey"),
+        sa.ForeignKey("regions.code", name="merges_region_code_fkey"),
         nullable=False,
     ),
-    Column("base_department", Text, nullable=False),
-    Column("options", JSONB, nullable=False, server_default=text("'{}'")),
-    Column("report", JSONB, nullable=False),
+    sa.Column("base_department", sa.Text, nullable=False),
+    sa.Column("options", JSONB, nullable=False, server_default=text("'{}'")),
+    sa.Column("report", JSONB, nullable=False),
     now_column("merged_at"),
     actor("merged_by"),
-    PrimaryKeyConstraint("id", name="merges_pkey"),
+    sa.PrimaryKeyConstraint("id", name="merges_pkey"),
 )
 
 # grid_crosswalk (网格对照表): department grid <-> unified grid, shared area and its shares
-grid_crosswalk_table = Table(
+grid_crosswalk_table = sa.Table(
     "grid_crosswalk",
     metadata,
-    Column(
+    sa.Column(
         "merge_id",
-        BigInteger,
-        ForeignKey("merges.id", name="grid_crosswalk_merge_id_fkey", ondelete="CASCADE"),
+        sa.BigInteger,
+        sa.ForeignKey("merges.id", name="grid_crosswalk_merge_id_fkey", ondelete="CASCADE"),
         nullable=False,
     ),
-    Column(
+    sa.Column(
         "source_grid_id",
-        BigInteger,
-        ForeignKey(
+        sa.BigInteger,
+        sa.ForeignKey(
             "source_grids.id", name="grid_crosswalk_source_grid_id_fkey", ondelete="CASCADE"
         ),
         nullable=False,
     ),
-    Column("department", Text, nullable=False),
-    Column("source_code", Text, nullable=False),
-    Column("grid_code", code_type(17), nullable=False),
-    Column("shared_area_m2", Double, nullable=False),
-    Column("share_of_source", Double, nullable=False),
-    Column("share_of_grid", Double, nullable=False),
-    PrimaryKeyConstraint("merge_id", "source_grid_id", "grid_code", name="grid_crosswalk_pkey"),
-    Index("grid_crosswalk_grid_idx", "grid_code"),
-    Index("grid_crosswalk_source_idx", "department", "source_code"),
+    sa.Column("department", sa.Text, nullable=False),
+    sa.Column("source_code", sa.Text, nullable=False),
+    sa.Column("grid_code", code_type(17), nullable=False),
+    sa.Column("shared_area_m2", sa.Double, nullable=False),
+    sa.Column("share_of_source", sa.Double, nullable=False),
+    sa.Column("share_of_grid", sa.Double, nullable=False),
+    sa.PrimaryKeyConstraint("merge_id", "source_grid_id", "grid_code", name="grid_crosswalk_pkey"),
+    sa.Index("grid_crosswalk_grid_idx", "grid_code"),
+    sa.Index("grid_crosswalk_source_idx", "department", "source_code"),
     comment="department grid <-> unified grid: shared area and its share of both",
 )
 

@@ -9,75 +9,65 @@ building. Kinds and categories are configuration (``GRIDMAP_PEOPLE_*``).
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    BigInteger,
-    CheckConstraint,
-    Column,
-    ForeignKey,
-    Index,
-    PrimaryKeyConstraint,
-    Table,
-    Text,
-    UniqueConstraint,
-)
+import sqlalchemy as sa
 
 from gridmap.db.schema import flag, identity_id, metadata, multipolygon
 from gridmap.layers.ties import located_columns, located_indexes
 
 # places (场所): key places and the nine small places (九小场所); must_visit: 必到点
-places_table = Table(
+places_table = sa.Table(
     "places",
     metadata,
     identity_id(),
-    Column("code", Text(collation="C"), nullable=False),
-    Column("name", Text, nullable=False),
-    Column("kind", Text, nullable=False),
-    Column("address", Text),
+    sa.Column("code", sa.Text(collation="C"), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("address", sa.Text),
     flag("must_visit"),
-    Column("footprint", multipolygon()),
+    sa.Column("footprint", multipolygon()),
     *located_columns(),
-    PrimaryKeyConstraint("id", name="places_pkey"),
-    UniqueConstraint("code", name="places_code_key"),
-    CheckConstraint("code <> ''", name="places_code_check"),
+    sa.PrimaryKeyConstraint("id", name="places_pkey"),
+    sa.UniqueConstraint("code", name="places_code_key"),
+    sa.CheckConstraint("code <> ''", name="places_code_check"),
     *located_indexes("places"),
-    Index("places_kind_idx", "grid_code", "kind"),
+    sa.Index("places_kind_idx", "grid_code", "kind"),
     comment="places (场所): key places, nine small places (九小场所); must_visit: 必到点",
 )
 
 # things (物/部件): public facilities with a category code
-things_table = Table(
+things_table = sa.Table(
     "things",
     metadata,
     identity_id(),
-    Column("code", Text(collation="C"), nullable=False),
-    Column("category", Text, nullable=False),
-    Column("name", Text),
+    sa.Column("code", sa.Text(collation="C"), nullable=False),
+    sa.Column("category", sa.Text, nullable=False),
+    sa.Column("name", sa.Text),
     *located_columns(),
-    PrimaryKeyConstraint("id", name="things_pkey"),
-    UniqueConstraint("code", name="things_code_key"),
-    CheckConstraint("code <> ''", name="things_code_check"),
+    sa.PrimaryKeyConstraint("id", name="things_pkey"),
+    sa.UniqueConstraint("code", name="things_code_key"),
+    sa.CheckConstraint("code <> ''", name="things_code_check"),
     *located_indexes("things"),
     comment="things (物/部件): public facilities with a category code",
 )
 
 # organisations (组织): enterprises, social organisations, party branches
-organisations_table = Table(
+organisations_table = sa.Table(
     "organisations",
     metadata,
     identity_id(),
-    Column("code", Text(collation="C")),
-    Column("name", Text, nullable=False),
-    Column("kind", Text, nullable=False),
-    Column("address", Text),
-    Column(
+    sa.Column("code", sa.Text(collation="C")),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("address", sa.Text),
+    sa.Column(
         "building_id",
-        BigInteger,
-        ForeignKey("buildings.id", name="organisations_building_id_fkey", ondelete="SET NULL"),
+        sa.BigInteger,
+        sa.ForeignKey("buildings.id", name="organisations_building_id_fkey", ondelete="SET NULL"),
     ),
     *located_columns(),
-    PrimaryKeyConstraint("id", name="organisations_pkey"),
-    UniqueConstraint("code", name="organisations_code_key"),
-    CheckConstraint("code <> ''", name="organisations_code_check"),
+    sa.PrimaryKeyConstraint("id", name="organisations_pkey"),
+    sa.UniqueConstraint("code", name="organisations_code_key"),
+    sa.CheckConstraint("code <> ''", name="organisations_code_check"),
     *located_indexes("organisations"),
     comment="organisations (组织): enterprises, social organisations, party branches",
 )

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from gridmap.core.codes import parse_region_code
-from gridmap.db.sql import code_range
+from gridmap.db import sql
 
 BANDS = [f"{age}-{age + 4}" for age in range(0, 100, 5)] + ["100+"]
 # households and residents are in an area through their building
@@ -39,15 +39,15 @@ class Area:
         if len(code) == 15:
             return cls(code, "grid", "grid_code = :area", code)
         region = parse_region_code(code)
-        return cls(code, region.level.value, code_range("grid_code", ":area"), region.prefix)
+        return cls(code, region.level.value, sql.code_range("grid_code", ":area"), region.prefix)
 
     @property
     def params(self) -> dict[str, str]:
         return {"area": self.key}
 
 
-def _counts(conn: Connection, sql: str, area: Area) -> list[tuple[Any, ...]]:
-    return [tuple(row) for row in conn.execute(text(sql.format(where=area.where)), area.params)]
+def _counts(conn: Connection, query: str, area: Area) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in conn.execute(text(query.format(where=area.where)), area.params)]
 
 
 def _residents_of(area: Area) -> str:
@@ -134,7 +134,7 @@ def children(conn: Connection, area: Area) -> list[dict[str, Any]]:
             SELECT k.code, k.name, coalesce(sum(t.households), 0)::bigint AS households,
                    coalesce(sum(t.residents), 0)::bigint AS residents
               FROM kids k LEFT JOIN totals t
-                ON {code_range('t.grid_code', 'k.prefix')}
+                ON {sql.code_range("t.grid_code", "k.prefix")}
              GROUP BY k.code, k.name
             HAVING length(k.code) = 15 OR coalesce(sum(t.residents), 0) > 0
                    OR coalesce(sum(t.households), 0) > 0

@@ -11,74 +11,54 @@ from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import (
-    CheckConstraint,
-    Column,
-    Computed,
-    Connection,
-    ForeignKey,
-    Index,
-    PrimaryKeyConstraint,
-    Table,
-    Text,
-    text,
-)
+import sqlalchemy as sa
+from sqlalchemy import Connection, text
 
 from gridmap.data import data_path
-from gridmap.db import sql as _sql
+from gridmap.db import sql
 from gridmap.db.schema import code_type, flag, metadata, multipolygon, now_column
-from gridmap.db.sql import (
-    BBox,
-    Progress,
-    Where,
-    code_range,
-    copy_rows,
-    matched,
-    page,
-    staging_table,
-)
 
 # regions (行政区划): administrative divisions, 12-digit statistical codes
-regions_table = Table(
+regions_table = sa.Table(
     "regions",
     metadata,
-    Column("code", code_type(12), nullable=False),
-    Column("level", Text, nullable=False),
-    Column("name", Text, nullable=False),
-    Column(
+    sa.Column("code", code_type(12), nullable=False),
+    sa.Column("level", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column(
         "parent_code",
         code_type(12),
-        ForeignKey(
+        sa.ForeignKey(
             "regions.code", name="regions_parent_code_fkey", deferrable=True, initially="DEFERRED"
         ),
     ),
-    Column("boundary", multipolygon()),
-    Column("boundary_source", Text),
+    sa.Column("boundary", multipolygon()),
+    sa.Column("boundary_source", sa.Text),
     flag("generated"),
     now_column("updated_at"),
     # the code prefix a region's descendants share: the row-level-security key (0002)
-    Column(
+    sa.Column(
         "prefix",
         code_type(12),
-        Computed(
+        sa.Computed(
             "left(code, CASE level WHEN 'province' THEN 2 WHEN 'city' THEN 4"
             " WHEN 'county' THEN 6 WHEN 'township' THEN 9 ELSE 12 END)",
             persisted=True,
         ),
     ),
-    PrimaryKeyConstraint("code", name="regions_pkey"),
-    CheckConstraint("code ~ '^[0-9]{12}$'", name="regions_code_check"),
-    CheckConstraint(
+    sa.PrimaryKeyConstraint("code", name="regions_pkey"),
+    sa.CheckConstraint("code ~ '^[0-9]{12}$'", name="regions_code_check"),
+    sa.CheckConstraint(
         "level IN ('province', 'city', 'county', 'township', 'village')",
         name="regions_level_check",
     ),
-    CheckConstraint("name <> ''", name="regions_name_check"),
-    CheckConstraint(
+    sa.CheckConstraint("name <> ''", name="regions_name_check"),
+    sa.CheckConstraint(
         "boundary IS NULL OR (ST_IsValid(boundary) AND NOT ST_IsEmpty(boundary))",
         name="regions_boundary_check",
     ),
-    Index("regions_parent_code_idx", "parent_code"),
-    Index("regions_boundary_idx", "boundary", postgresql_using="gist"),
+    sa.Index("regions_parent_code_idx", "parent_code"),
+    sa.Index("regions_boundary_idx", "boundary", postgresql_using="gist"),
     comment="administrative divisions (区划), 12-digit codes",
 )
 
@@ -146,12 +126,14 @@ def read_code_lists() -> pd.DataFrame:
 
 
 def load_code_lists(
-    conn: Connection, frame: pd.DataFrame, on_progress: Progress | None = None
+    conn: Connection, frame: pd.DataFrame, on_progress: sql.Progress | None = None
 ) -> dict[str, int]:
     """Insert or update region codes and names (one statement set, caller's transaction)."""
-    staging_table(conn, "region_codes_in", "code text, level text, name text, parent_code text")
+    sql.staging_table(conn, "region_codes_in", "code text, level text, name text, parent_code text")
     rows = frame[["code", "level", "name", "parent_code"]].itertuples(index=False, name=None)
-    copy_rows(conn, "region_codes_in", ["code", "level", "name", "parent_code"], rows, on_progress)
+    sql.copy_rows(
+        conn, "region_codes_in", ["code", "level", "name", "parent_code"], rows, on_progress
+    )
     result = conn.execute(
         text(
             """
@@ -186,14 +168,14 @@ def attach_boundaries(
     records: Iterator[tuple[str, bytes]],
     source: str,
     generated: bool = False,
-    on_progress: Progress | None = None,
+    on_progress: sql.Progress | None = None,
 ) -> int:
     """Set the boundary of existing regions from ``(code, WKB in EPSG:4326)`` records.
 
     Returns the number of regions updated.
     """
-    staging_table(conn, "region_bounds_in", "code text, wkb bytea")
-    copy_rows(conn, "region_bounds_in", ["code", "wkb"], records, on_progress)
+    sql.staging_table(conn, "region_bounds_in", "code text, wkb bytea")
+    sql.copy_rows(conn, "region_bounds_in", ["code", "wkb"], records, on_progress)
     return conn.execute(
         text(
             """
@@ -231,9 +213,9 @@ def list_regions(
     where = "parent_code IS NULL" if parent is None else "parent_code = :parent"
     if level:
         where += " AND level = :level"
-    sql = f"{_SUMMARY} WHERE {where} ORDER BY code LIMIT :limit OFFSET :offset"
+    query = f"{_SUMMARY} WHERE {where} ORDER BY code LIMIT :limit OFFSET :offset"
     params = {"parent": parent, "level": level, "limit": limit, "offset": offset}
-    return [dict(row._mapping) for row in conn.execute(text(sql), params)]
+    return [dict(row._mapping) for row in conn.execute(text(query), params)]
 
 
 def get_region(conn: Connection, code: str) -> dict[str, Any] | None:
@@ -264,13 +246,13 @@ def get_region(conn: Connection, code: str) -> dict[str, Any] | None:
 
 def boundary_extent(conn: Connection) -> list[float] | None:
     """[minx, miny, maxx, maxy] of every region boundary, or None when there is none."""
-    return _sql.extent(conn, "regions")
+    return sql.extent(conn, "regions")
 
 
 def tile(conn: Connection, z: int, x: int, y: int, limit: int, public: bool = False) -> bytes:
     """Mapbox vector tile of region boundaries (layer ``regions``; nothing in it is personal,
     so ``public`` changes nothing)."""
-    return _sql.mvt(
+    return sql.mvt(
         conn,
         "regions",
         "regions g",
@@ -301,7 +283,7 @@ def boundaries_under(
     rows = conn.execute(
         text(
             "SELECT code, level, name, ST_AsBinary(boundary) AS wkb FROM regions"
-            f" WHERE {code_range('code')} AND boundary IS NOT NULL AND level = ANY(:levels)"
+            f" WHERE {sql.code_range('code')} AND boundary IS NOT NULL AND level = ANY(:levels)"
             " ORDER BY code"
         ),
         {"prefix": prefix, "levels": list(levels)},
@@ -319,10 +301,10 @@ def generated_count(conn: Connection) -> int:
 
 
 def list_features(
-    conn: Connection, bbox: BBox | None, limit: int, offset: int
+    conn: Connection, bbox: sql.BBox | None, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
     """Regions that have a boundary, as GeoJSON Features by code, and how many match."""
-    where = Where(["boundary IS NOT NULL"]).bbox("boundary", bbox)
+    where = sql.Where(["boundary IS NOT NULL"]).bbox("boundary", bbox)
     rows = conn.execute(
         text(
             f"""
@@ -331,9 +313,9 @@ def list_features(
                      'properties', json_build_object('code', code, 'name', name, 'level', level,
                                                      'parent_code', parent_code,
                                                      'generated', generated))
-              FROM regions WHERE {where.sql} {page("code")}
+              FROM regions WHERE {where.sql} {sql.page("code")}
             """
         ),
         {**where.params, "limit": limit, "offset": offset},
     ).scalars()
-    return list(rows), matched(conn, "regions", where)
+    return list(rows), sql.matched(conn, "regions", where)

@@ -12,59 +12,46 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import (
-    CHAR,
-    BigInteger,
-    CheckConstraint,
-    Column,
-    Connection,
-    Date,
-    ForeignKey,
-    Index,
-    LargeBinary,
-    PrimaryKeyConstraint,
-    Table,
-    Text,
-    text,
-)
+import sqlalchemy as sa
+from sqlalchemy import Connection, text
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from gridmap.db import sql
 from gridmap.db.schema import flag, identity_id, metadata
-from gridmap.db.sql import Where, code_range, matched, page
 
 # residents (人口): ID number and phone encrypted, keyed hashes for look-up, masked for lists
-residents_table = Table(
+residents_table = sa.Table(
     "residents",
     metadata,
     identity_id(),
-    Column(
+    sa.Column(
         "household_id",
-        BigInteger,
-        ForeignKey("households.id", name="residents_household_id_fkey", ondelete="RESTRICT"),
+        sa.BigInteger,
+        sa.ForeignKey("households.id", name="residents_household_id_fkey", ondelete="RESTRICT"),
         nullable=False,
     ),
     # the household's building, repeated for the row-level-security look-up: no foreign key
-    Column("building_id", BigInteger, nullable=False),
-    Column("name", Text, nullable=False),
-    Column("id_hash", LargeBinary),
-    Column("id_cipher", LargeBinary),
-    Column("id_masked", Text),
-    Column("sex", CHAR(1)),
-    Column("birth_date", Date),
-    Column("phone_hash", LargeBinary),
-    Column("phone_cipher", LargeBinary),
-    Column("phone_masked", Text),
-    Column("kind", Text, nullable=False),
-    Column("tags", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    sa.Column("building_id", sa.BigInteger, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("id_hash", sa.LargeBinary),
+    sa.Column("id_cipher", sa.LargeBinary),
+    sa.Column("id_masked", sa.Text),
+    sa.Column("sex", sa.CHAR(1)),
+    sa.Column("birth_date", sa.Date),
+    sa.Column("phone_hash", sa.LargeBinary),
+    sa.Column("phone_cipher", sa.LargeBinary),
+    sa.Column("phone_masked", sa.Text),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("tags", ARRAY(sa.Text), nullable=False, server_default=text("'{}'")),
     flag("generated"),
-    PrimaryKeyConstraint("id", name="residents_pkey"),
-    CheckConstraint("name <> ''", name="residents_name_check"),
-    CheckConstraint("sex IN ('M', 'F')", name="residents_sex_check"),
-    CheckConstraint("(id_hash IS NULL) = (id_cipher IS NULL)", name="residents_check"),
-    CheckConstraint("(phone_hash IS NULL) = (phone_cipher IS NULL)", name="residents_check1"),
-    Index("residents_id_hash_key", "id_hash", unique=True),
-    Index("residents_household_idx", "household_id"),
-    Index("residents_phone_hash_idx", "phone_hash"),
+    sa.PrimaryKeyConstraint("id", name="residents_pkey"),
+    sa.CheckConstraint("name <> ''", name="residents_name_check"),
+    sa.CheckConstraint("sex IN ('M', 'F')", name="residents_sex_check"),
+    sa.CheckConstraint("(id_hash IS NULL) = (id_cipher IS NULL)", name="residents_check"),
+    sa.CheckConstraint("(phone_hash IS NULL) = (phone_cipher IS NULL)", name="residents_check1"),
+    sa.Index("residents_id_hash_key", "id_hash", unique=True),
+    sa.Index("residents_household_idx", "household_id"),
+    sa.Index("residents_phone_hash_idx", "phone_hash"),
     comment=(
         "residents (人口): ID number and phone encrypted, "
         "with keyed hashes for look-up and masked forms for lists"
@@ -93,18 +80,18 @@ def _in_buildings(condition: str) -> str:
 
 def _filter(
     grid: str | None, prefix: str | None, household_id: int | None, id_hash: bytes | None
-) -> Where:
+) -> sql.Where:
     """One filter, the most specific given (an ID number's hash, a household, a grid, a region)."""
     if id_hash is not None:
-        return Where().equals("r.id_hash", id_hash)
+        return sql.Where().equals("r.id_hash", id_hash)
     if household_id is not None:
-        return Where().equals("r.household_id", household_id)
+        return sql.Where().equals("r.household_id", household_id)
     if grid is not None:
         column = "micro_code" if len(grid) == 17 else "grid_code"
-        return Where().add(_in_buildings(f"{column} = :grid"), grid=grid)
+        return sql.Where().add(_in_buildings(f"{column} = :grid"), grid=grid)
     if prefix is not None:
-        return Where().add(_in_buildings(code_range("grid_code")), prefix=prefix)
-    return Where()
+        return sql.Where().add(_in_buildings(sql.code_range("grid_code")), prefix=prefix)
+    return sql.Where()
 
 
 def list_residents(
@@ -121,6 +108,7 @@ def list_residents(
     number's keyed hash (exact look-up, nothing decrypted), with ciphertexts (the caller
     decides what to unmask), and the total the filter matches."""
     where = _filter(grid, prefix, household_id, id_hash)
-    sql = _LIST.format(where=where.sql, page=page("r.household_id, r.birth_date NULLS LAST, r.id"))
-    rows = conn.execute(text(sql), {**where.params, "limit": limit, "offset": offset}).mappings()
-    return [dict(r) for r in rows], matched(conn, "residents r", where)
+    order = "r.household_id, r.birth_date NULLS LAST, r.id"
+    query = _LIST.format(where=where.sql, page=sql.page(order))
+    rows = conn.execute(text(query), {**where.params, "limit": limit, "offset": offset}).mappings()
+    return [dict(r) for r in rows], sql.matched(conn, "residents r", where)

@@ -9,22 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    CheckConstraint,
-    Column,
-    Connection,
-    ForeignKey,
-    Index,
-    Integer,
-    PrimaryKeyConstraint,
-    Table,
-    Text,
-    UniqueConstraint,
-    text,
-)
+import sqlalchemy as sa
+from sqlalchemy import Connection, text
 
-from gridmap.db import sql as _sql
+from gridmap.db import sql
 from gridmap.db.schema import (
     actor,
     code_type,
@@ -35,60 +23,61 @@ from gridmap.db.schema import (
     multipolygon,
     now_column,
 )
-from gridmap.db.sql import Progress, code_range, copy_rows, staging_table
 
 # sources (部门网格图层): department grid layers as imported
-sources_table = Table(
+sources_table = sa.Table(
     "sources",
     metadata,
     identity_id(),
-    Column("department", Text, nullable=False),
-    Column("scope", code_type(17), nullable=False),
-    Column("file_name", Text, nullable=False),
-    Column("crs", Text, nullable=False),
-    Column("code_field", Text),
-    Column("name_field", Text),
+    sa.Column("department", sa.Text, nullable=False),
+    sa.Column("scope", code_type(17), nullable=False),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("crs", sa.Text, nullable=False),
+    sa.Column("code_field", sa.Text),
+    sa.Column("name_field", sa.Text),
     counter("features_read"),
     counter("features_written"),
     counter("features_rejected"),
     now_column("imported_at"),
     actor("imported_by"),
-    PrimaryKeyConstraint("id", name="sources_pkey"),
-    CheckConstraint("department <> ''", name="sources_department_check"),
+    sa.PrimaryKeyConstraint("id", name="sources_pkey"),
+    sa.CheckConstraint("department <> ''", name="sources_department_check"),
     comment="department grid layers as imported (部门网格)",
 )
 
 # source_grids (部门网格): one department grid of an imported layer
-source_grids_table = Table(
+source_grids_table = sa.Table(
     "source_grids",
     metadata,
     identity_id(),
-    Column(
+    sa.Column(
         "source_id",
-        BigInteger,
-        ForeignKey("sources.id", name="source_grids_source_id_fkey", ondelete="CASCADE"),
+        sa.BigInteger,
+        sa.ForeignKey("sources.id", name="source_grids_source_id_fkey", ondelete="CASCADE"),
         nullable=False,
     ),
-    Column("department", Text, nullable=False),
-    Column("feature_index", Integer, nullable=False),
-    Column("source_code", Text, nullable=False),
-    Column("name", Text),
-    Column(
+    sa.Column("department", sa.Text, nullable=False),
+    sa.Column("feature_index", sa.Integer, nullable=False),
+    sa.Column("source_code", sa.Text, nullable=False),
+    sa.Column("name", sa.Text),
+    sa.Column(
         "region_code",
         code_type(12),
-        ForeignKey("regions.code", name="source_grids_region_code_fkey"),
+        sa.ForeignKey("regions.code", name="source_grids_region_code_fkey"),
         nullable=False,
     ),
-    Column("boundary", multipolygon(), nullable=False),
+    sa.Column("boundary", multipolygon(), nullable=False),
     flag("repaired"),
-    PrimaryKeyConstraint("id", name="source_grids_pkey"),
-    UniqueConstraint("source_id", "feature_index", name="source_grids_source_id_feature_index_key"),
-    UniqueConstraint("source_id", "source_code", name="source_grids_source_id_source_code_key"),
-    CheckConstraint(
+    sa.PrimaryKeyConstraint("id", name="source_grids_pkey"),
+    sa.UniqueConstraint(
+        "source_id", "feature_index", name="source_grids_source_id_feature_index_key"
+    ),
+    sa.UniqueConstraint("source_id", "source_code", name="source_grids_source_id_source_code_key"),
+    sa.CheckConstraint(
         "ST_IsValid(boundary) AND NOT ST_IsEmpty(boundary)", name="source_grids_boundary_check"
     ),
-    Index("source_grids_boundary_idx", "boundary", postgresql_using="gist"),
-    Index("source_grids_region_idx", "region_code"),
+    sa.Index("source_grids_boundary_idx", "boundary", postgresql_using="gist"),
+    sa.Index("source_grids_region_idx", "region_code"),
 )
 
 
@@ -101,15 +90,15 @@ LEVEL_DEPTH = (
 def stage(
     conn: Connection,
     rows: Iterable[tuple[int, str, str | None, bytes, bool]],
-    on_progress: Progress | None = None,
+    on_progress: sql.Progress | None = None,
 ) -> int:
     """COPY ``(feature index, code, name, WKB in EPSG:4326, repaired)`` into a staging table."""
-    staging_table(
+    sql.staging_table(
         conn,
         "source_grids_in",
         "feature_index integer, source_code text, name text, wkb bytea, repaired boolean",
     )
-    return copy_rows(
+    return sql.copy_rows(
         conn,
         "source_grids_in",
         ["feature_index", "source_code", "name", "wkb", "repaired"],
@@ -208,7 +197,7 @@ def latest_grids(conn: Connection, prefix: str) -> list[dict[str, Any]]:
             SELECT g.id, g.department, g.source_code, g.name, g.region_code,
                    ST_AsBinary(g.boundary) AS wkb
               FROM source_grids g JOIN latest l ON l.id = g.source_id
-             WHERE {code_range("g.region_code")}
+             WHERE {sql.code_range("g.region_code")}
              ORDER BY g.department, g.source_code
             """
         ),
@@ -232,7 +221,7 @@ def tile(
         " WHERE CAST(:department AS text) IS NULL OR department = :department"
         " ORDER BY department, id DESC)"
     )
-    return _sql.mvt(
+    return sql.mvt(
         conn,
         "source_grids",
         "source_grids g JOIN latest l ON l.id = g.source_id",

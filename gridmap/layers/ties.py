@@ -11,67 +11,60 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Connection,
-    DateTime,
-    Index,
-    PrimaryKeyConstraint,
-    Table,
-    Text,
-    text,
-)
+import sqlalchemy as sa
+from sqlalchemy import Connection, text
 
 from gridmap.core.signals import GridChange
 from gridmap.db.schema import actor, code_type, flag, identity_id, metadata, now_column, point
 
 
-def tie_columns(nullable: bool = False) -> list[Column]:
+def tie_columns(nullable: bool = False) -> list[sa.Column]:
     """The tie of a located record: its grid (15 digits) and micro-grid (17 digits)."""
     return [
-        Column("grid_code", code_type(15), nullable=nullable),
-        Column("micro_code", code_type(17)),
+        sa.Column("grid_code", code_type(15), nullable=nullable),
+        sa.Column("micro_code", code_type(17)),
     ]
 
 
-def located_columns() -> list[Column]:
+def located_columns() -> list[sa.Column]:
     """The columns every located table (buildings, places, things, organisations) ends with."""
     return [
-        Column("pt", point(), nullable=False),
+        sa.Column("pt", point(), nullable=False),
         *tie_columns(),
         flag("generated"),
         now_column("imported_at"),
     ]
 
 
-def located_indexes(table: str) -> list[Index]:
+def located_indexes(table: str) -> list[sa.Index]:
     """The point's GiST index and the tie's btree indexes of a located table."""
     return [
-        Index(f"{table}_pt_idx", "pt", postgresql_using="gist"),
-        Index(f"{table}_grid_idx", "grid_code"),
-        Index(f"{table}_micro_idx", "micro_code", postgresql_where=text("micro_code IS NOT NULL")),
+        sa.Index(f"{table}_pt_idx", "pt", postgresql_using="gist"),
+        sa.Index(f"{table}_grid_idx", "grid_code"),
+        sa.Index(
+            f"{table}_micro_idx", "micro_code", postgresql_where=text("micro_code IS NOT NULL")
+        ),
     ]
 
 
 # tie_history (网格归属历史): which grid a located record was in when (the record_ties trigger)
-tie_history_table = Table(
+tie_history_table = sa.Table(
     "tie_history",
     metadata,
     identity_id(),
-    Column("layer", Text, nullable=False),
-    Column("record_id", BigInteger, nullable=False),
+    sa.Column("layer", sa.Text, nullable=False),
+    sa.Column("record_id", sa.BigInteger, nullable=False),
     *tie_columns(nullable=True),
-    Column(
+    sa.Column(
         "tied_at",
-        DateTime(timezone=True),
+        sa.DateTime(timezone=True),
         nullable=False,
         server_default=text("clock_timestamp()"),
     ),
-    Column("operation", Text, nullable=False),
+    sa.Column("operation", sa.Text, nullable=False),
     actor("actor"),
-    PrimaryKeyConstraint("id", name="tie_history_pkey"),
-    Index("tie_history_record_idx", "layer", "record_id", "tied_at"),
+    sa.PrimaryKeyConstraint("id", name="tie_history_pkey"),
+    sa.Index("tie_history_record_idx", "layer", "record_id", "tied_at"),
     comment=(
         "which grid a located record was in when: one row per tie made or changed; "
         "the grid at time T is the newest row with tied_at <= T"

@@ -10,76 +10,63 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    UUID,
-    BigInteger,
-    CheckConstraint,
-    Column,
-    Connection,
-    DateTime,
-    ForeignKey,
-    Index,
-    PrimaryKeyConstraint,
-    Table,
-    Text,
-    UniqueConstraint,
-    text,
-)
+import sqlalchemy as sa
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
 from gridmap.core.errors import Conflict, NotFound
 from gridmap.db.schema import code_type, counter, flag, identity_id, metadata, now_column
 
 # users (用户): accounts, their role and jurisdiction (管辖范围)
-users_table = Table(
+users_table = sa.Table(
     "users",
     metadata,
     identity_id(),
-    Column("username", Text, nullable=False),
-    Column("display_name", Text, nullable=False, server_default=text("''")),
-    Column("role", Text, nullable=False),
-    Column("jurisdiction", code_type(17), nullable=False),
-    Column(
+    sa.Column("username", sa.Text, nullable=False),
+    sa.Column("display_name", sa.Text, nullable=False, server_default=text("''")),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("jurisdiction", code_type(17), nullable=False),
+    sa.Column(
         "scope",
         code_type(17),
         nullable=False,
         comment="code prefix of the jurisdiction (RLS key); * = all",
     ),
-    Column("password_hash", Text, nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
     flag("disabled"),
     counter("failed_logins"),
-    Column("locked_until", DateTime(timezone=True)),
-    Column("last_login_at", DateTime(timezone=True)),
+    sa.Column("locked_until", sa.DateTime(timezone=True)),
+    sa.Column("last_login_at", sa.DateTime(timezone=True)),
     now_column("created_at"),
     now_column("updated_at"),
-    PrimaryKeyConstraint("id", name="users_pkey"),
-    UniqueConstraint("username", name="users_username_key"),
-    CheckConstraint("username ~ '^[A-Za-z0-9_.@-]{2,64}$'", name="users_username_check"),
-    CheckConstraint(
+    sa.PrimaryKeyConstraint("id", name="users_pkey"),
+    sa.UniqueConstraint("username", name="users_username_key"),
+    sa.CheckConstraint("username ~ '^[A-Za-z0-9_.@-]{2,64}$'", name="users_username_check"),
+    sa.CheckConstraint(
         "jurisdiction = '*' OR jurisdiction ~ '^[0-9]{12}([0-9]{3}([0-9]{2})?)?$'",
         name="users_jurisdiction_check",
     ),
-    CheckConstraint("(jurisdiction = '*') = (scope = '*')", name="users_check"),
+    sa.CheckConstraint("(jurisdiction = '*') = (scope = '*')", name="users_check"),
 )
 
 # auth_sessions (登录会话): issued tokens by their jti, until they expire or are revoked
-auth_sessions_table = Table(
+auth_sessions_table = sa.Table(
     "auth_sessions",
     metadata,
-    Column("jti", UUID, nullable=False),
-    Column(
+    sa.Column("jti", sa.UUID, nullable=False),
+    sa.Column(
         "user_id",
-        BigInteger,
-        ForeignKey("users.id", name="auth_sessions_user_id_fkey", ondelete="CASCADE"),
+        sa.BigInteger,
+        sa.ForeignKey("users.id", name="auth_sessions_user_id_fkey", ondelete="CASCADE"),
         nullable=False,
     ),
-    Column("kind", Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
     now_column("created_at"),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True)),
-    PrimaryKeyConstraint("jti", name="auth_sessions_pkey"),
-    CheckConstraint("kind IN ('bearer', 'cookie')", name="auth_sessions_kind_check"),
-    Index("auth_sessions_user_idx", "user_id"),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.PrimaryKeyConstraint("jti", name="auth_sessions_pkey"),
+    sa.CheckConstraint("kind IN ('bearer', 'cookie')", name="auth_sessions_kind_check"),
+    sa.Index("auth_sessions_user_idx", "user_id"),
 )
 
 
