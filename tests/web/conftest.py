@@ -4,6 +4,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import uvicorn
@@ -20,9 +21,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def live_server(app) -> Iterator[str]:
-    """The app served by uvicorn in a thread, on a free loopback port."""
+@contextmanager
+def serve(app) -> Iterator[str]:
+    """An app served by uvicorn in a thread, on a free loopback port: its base URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -32,9 +33,18 @@ def live_server(app) -> Iterator[str]:
     deadline = time.monotonic() + 30
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live_server(app) -> Iterator[str]:
+    """The app served by uvicorn in a thread, on a free loopback port."""
+    with serve(app) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -46,14 +56,19 @@ def browser() -> Iterator[Browser]:
 
 
 def watch(page: Page) -> dict[str, list[str]]:
-    """Record a page's requests, script errors and CSP violations (for the offline checks)."""
-    seen: dict[str, list[str]] = {"requests": [], "errors": [], "csp": []}
+    """Record a page's requests, script errors, CSP violations and console errors (for the
+    offline checks)."""
+    seen: dict[str, list[str]] = {"requests": [], "errors": [], "csp": [], "console": []}
     page.on("request", lambda r: seen["requests"].append(r.url))
     page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-    page.on(
-        "console",
-        lambda m: seen["csp"].append(m.text) if "Content Security Policy" in m.text else None,
-    )
+
+    def console(message) -> None:
+        if "Content Security Policy" in message.text:
+            seen["csp"].append(message.text)
+        if message.type == "error":
+            seen["console"].append(message.text)
+
+    page.on("console", console)
     return seen
 
 
