@@ -19,7 +19,7 @@ from shapely.geometry import shape
 from gridmap.api.deps import GridCodePath, GridsRead, GridsWrite, SettingsDep
 from gridmap.core.errors import InvalidInput, NotFound
 from gridmap.db.sql import transaction_time
-from gridmap.layers import grids
+from gridmap.layers import grid_history
 from gridmap.services.grid_edits import GridEditor
 
 router = APIRouter(prefix="/api/v1/grids", tags=["grid editing"])
@@ -111,7 +111,7 @@ def grid_at(
 ) -> dict:
     """Which grid held this point at that moment (from the history)."""
     when = at or transaction_time(ctx.conn)
-    found = grids.at(ctx.conn, lon, lat, when)
+    found = grid_history.at(ctx.conn, lon, lat, when)
     if found is None:
         raise NotFound(f"no grid held ({lon}, {lat}) at {when.isoformat()}")
     return found
@@ -212,7 +212,7 @@ def subdivide(
 @router.get("/{code}/history")
 def history(ctx: GridsRead, code: GridCodePath) -> dict:
     """Every version of a grid: valid from/to, who, why, and which grids it came from."""
-    versions = grids.history(ctx.conn, code)
+    versions = grid_history.history(ctx.conn, code)
     if not versions:
         raise NotFound(f"grid {code} has no history (or lies outside your jurisdiction)")
     return {"code": code, "versions": versions}

@@ -98,6 +98,7 @@ def _labels(settings: Settings) -> dict[str, dict[str, str]]:
         "duties": dict(people.duties),
         "building_uses": dict(people.building_uses),
         "grid_kinds": {kind: kind for kind in settings.grid.kinds},
+        "grid_purposes": {purpose: purpose for purpose in settings.grid.dedicated_purposes},
     }
 
 

@@ -16,49 +16,31 @@ Rejects go to ``<file>.rejects.csv``; personal values in it are masked.
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import math
 import re
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from queue import Empty, Queue
 from typing import Any
 
-import numpy as np
 from sqlalchemy import Connection, text
 
 from gridmap.core.pii import mask_id_number, mask_phone
-from gridmap.db.sql import Progress, copy_block, copy_blocks, staging_table
+from gridmap.db.sql import Progress, copy_blocks, staging_table
+from gridmap.ingest.batches import Chunks, Prepare, prepared_batches, read_ahead, staging_columns
+from gridmap.ingest.checks import Check, row_checks_sql
 from gridmap.ingest.readers import (
     LAT_ALIASES,
     LON_ALIASES,
-    Batch,
     Column,
-    Row,
     column_index,
     column_positions,
     read_batches,
-    to_float,
-    to_wgs84_arrays,
 )
 from gridmap.ingest.report import ImportReport
 from gridmap.layers import audit
 
-Prepare = Callable[[Row], Sequence[Any]]
 _MASKS = {"id_number": mask_id_number, "phone": mask_phone}
-
-
-@dataclass(frozen=True)
-class Check:
-    """A row check: the field it is about, and SQL over the staging row ``s`` giving the
-    reason the value is refused (NULL when it is fine)."""
-
-    field: str
-    reason: str
-    value: str | None = None  # SQL of the value reported (default: the field's column)
 
 
 @dataclass(frozen=True)
@@ -89,140 +71,6 @@ class Ledger:
 
 
 # -- running a ledger -----------------------------------------------------------------------
-
-
-def _staging_columns(ledger: Ledger) -> str:
-    columns = [f"{name} text" for name in ledger.names] + list(ledger.prepared)
-    columns += ["lon float8", "lat float8", "footprint bytea", "pt geometry(Point, 4326)"]
-    columns += ["grid_code text", "micro_code text", "building_id bigint"]
-    # no primary key: row numbers are unique by construction, and an index would slow COPY
-    return "row_no integer, " + ", ".join(columns) + ", rejected boolean DEFAULT false"
-
-
-def _prepared_batches(
-    ledger: Ledger,
-    batches: Iterator[Batch],
-    positions: list[int | None],
-    lonlat: tuple[int | None, int | None],
-    crs: str | None,
-    prepare: Prepare | None,
-) -> Iterator[tuple[int, bytes]]:
-    """Staging rows batch by batch, as COPY text blocks (row count, block): row number, the
-    ledger's columns, prepared values and, for located ledgers, WGS84 coordinates and the
-    footprint."""
-    number = 1
-    located = ledger.located or ledger.by_building
-    for batch in batches:
-        picked = [
-            [row[p] if p is not None and p < len(row) else None for p in positions]
-            for row in batch.rows
-        ]
-        rows = []
-        if not located:
-            for values in picked:
-                number += 1
-                extras = prepare(values) if prepare else ()  # may normalise ``values`` first
-                rows.append((number, *values, *extras))
-            yield len(rows), copy_block(rows)
-            continue
-        if batch.lon is not None:
-            lon, lat = batch.lon, batch.lat
-        elif lonlat[0] is not None and lonlat[1] is not None:
-            raw_lon = np.array([to_float(r[lonlat[0]]) for r in batch.rows])
-            raw_lat = np.array([to_float(r[lonlat[1]]) for r in batch.rows])
-            lon, lat = to_wgs84_arrays(raw_lon, raw_lat, crs)
-        else:
-            lon = lat = np.full(len(batch.rows), math.nan)
-        footprints = batch.footprints or [None] * len(batch.rows)
-        for i, values in enumerate(picked):
-            number += 1
-            extras = prepare(values) if prepare else ()
-            x, y = float(lon[i]), float(lat[i])
-            rows.append(
-                (
-                    number,
-                    *values,
-                    *extras,
-                    None if math.isnan(x) else x,
-                    None if math.isnan(y) else y,
-                    footprints[i],
-                )
-            )
-        yield len(rows), copy_block(rows)
-
-
-def _read_ahead(batches: Iterator[tuple[int, bytes]], depth: int) -> Iterator[tuple[int, bytes]]:
-    """Prepare batches in a thread, up to ``depth`` ahead: reading, sealing and converting the
-    next rows overlaps the database's checks of the current chunk (the wait releases the GIL).
-    An error in the thread is raised here, in the importing thread."""
-    queue: Queue[Any] = Queue(maxsize=depth)
-    done = object()
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for batch in batches:
-                if stop.is_set():
-                    return
-                queue.put(batch)
-            queue.put(done)
-        except BaseException as error:  # handed to the consumer, which raises it
-            queue.put(error)
-
-    worker = threading.Thread(target=produce, name="ledger-read-ahead", daemon=True)
-    worker.start()
-    try:
-        while (item := queue.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():  # unblock a producer waiting on a full queue
-            with contextlib.suppress(Empty):
-                queue.get_nowait()
-            worker.join(timeout=0.05)
-
-
-class _Chunks:
-    """Blocks of rows taken from the reading thread a chunk (about ``rows`` rows) at a time,
-    counting rows and reporting progress as they pass; ``rows=None``: all in one chunk."""
-
-    def __init__(
-        self, batches: Iterator[tuple[int, bytes]], rows: int | None, on_progress: Progress | None
-    ) -> None:
-        self._batches = batches
-        self._limit = rows
-        self._on_progress = on_progress
-        self.rows = 0
-        self.exhausted = False
-
-    def next_chunk(self) -> Iterator[bytes]:
-        taken = 0
-        for count, block in self._batches:
-            self.rows += count
-            taken += count
-            if self._on_progress:
-                self._on_progress(count)
-            yield block
-            if self._limit is not None and taken >= self._limit:
-                return
-        self.exhausted = True
-
-
-def row_checks_sql(checks: Sequence[Check]) -> str:
-    """One pass over the staging rows computing every check's reason once, unnested into
-    rejects (a LATERAL VALUES list per row measured 3× slower)."""
-    fields = ", ".join(f"'{c.field}'" for c in checks)
-    values = ", ".join(f"CAST({c.value or 's.' + c.field} AS text)" for c in checks)
-    reasons = ", ".join(f"CAST({c.reason} AS text)" for c in checks)
-    return f"""
-        INSERT INTO stage_rejects (row_no, field, value, reason)
-        SELECT s.row_no, u.field, u.value, u.reason
-          FROM stage s CROSS JOIN LATERAL unnest(ARRAY[{fields}], ARRAY[{values}],
-                                                 ARRAY[{reasons}]) AS u(field, value, reason)
-         WHERE u.reason IS NOT NULL
-    """
 
 
 # grids drive the join (grids outer, an index scan of the staged points inner): PostGIS reuses
@@ -366,63 +214,6 @@ def link(conn: Connection, column: str, table: str, key: str) -> None:
     )
 
 
-# -- SQL check builders (rows of the checks' VALUES list over the staging row ``s``) ---------
-
-
-def required(column: str) -> Check:
-    return Check(column, f"CASE WHEN s.{column} IS NULL THEN 'required' END")
-
-
-def whole_number(column: str, low: int, high: int) -> Check:
-    return Check(
-        column,
-        f"CASE WHEN s.{column} IS NULL THEN NULL"
-        f" WHEN s.{column} !~ '^-?[0-9]{{1,9}}$'"
-        f" THEN format('%s is not a whole number', s.{column})"
-        f" WHEN s.{column}::bigint NOT BETWEEN {low} AND {high}"
-        f" THEN format('%s is not between {low} and {high}', s.{column}) END",
-    )
-
-
-def one_of(column: str, param: str, what: str) -> Check:
-    """The value is one of the vocabulary bound as ``:param`` (an array of codes)."""
-    return Check(
-        column,
-        f"CASE WHEN s.{column} IS NOT NULL"
-        f" AND NOT (s.{column} = ANY (CAST(:{param} AS text[])))"
-        f" THEN format('unknown {what} %s (known: %s)',"
-        f" s.{column}, array_to_string(CAST(:{param} AS text[]), ', ')) END",
-    )
-
-
-def phone(column: str) -> Check:
-    """A mobile number (11 digits, 13x–19x) or a landline with its area code."""
-    return Check(
-        column,
-        f"CASE WHEN s.{column} IS NOT NULL AND s.{column} !~"
-        " '^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$' THEN 'not a mobile number (11 digits,"
-        " 13x–19x) or a landline with its area code' END",
-    )
-
-
-BOOLEAN_WORDS = ["true", "false", "t", "f", "1", "0", "yes", "no", "y", "n", "是", "否"]
-TRUE_WORDS = ["true", "t", "1", "yes", "y", "是"]
-
-
-def boolean(column: str) -> Check:
-    return Check(
-        column,
-        f"CASE WHEN s.{column} IS NOT NULL AND NOT (lower(s.{column})"
-        f" = ANY (ARRAY{BOOLEAN_WORDS!r})) THEN format('%s is not yes/no (true/false, 是/否)',"
-        f" s.{column}) END",
-    )
-
-
-def as_boolean(column: str, default: bool) -> str:
-    """SQL for the staged text as a boolean (unset: ``default``)."""
-    return f"coalesce(lower(s.{column}) = ANY (ARRAY{TRUE_WORDS!r}), {str(default).lower()})"
-
-
 def _write_rejects(conn: Connection, path: Path) -> tuple[list[str], dict[str, int]]:
     """Stream the rejects into ``<file>.rejects.csv`` (personal values masked); a summary of
     reasons. Read through a server-side cursor, so memory does not grow with the rejects."""
@@ -496,7 +287,7 @@ def run_ledger(
     lonlat = (column_index(header, LON_ALIASES), column_index(header, LAT_ALIASES))
     # each ledger stages its own columns: an earlier import in this transaction left others
     conn.execute(text("DROP TABLE IF EXISTS pg_temp.stage, pg_temp.stage_rejects"))
-    staging_table(conn, "stage", _staging_columns(ledger))
+    staging_table(conn, "stage", staging_columns(ledger))
     staging_table(conn, "stage_rejects", "row_no integer, field text, value text, reason text")
     prepare = ledger.prepare(settings) if ledger.prepare else None
     names = ["row_no", *ledger.names, *(e.split()[0] for e in ledger.prepared)]
@@ -504,13 +295,13 @@ def run_ledger(
         names += ["lon", "lat", "footprint"]
         conn.execute(text("CREATE INDEX stage_pt_idx ON stage USING gist (pt)"))
     params = {**ledger.params(settings), "generated": generated}
-    batches_ahead = _read_ahead(
-        _prepared_batches(ledger, batches, positions, lonlat, crs, prepare),
+    batches_ahead = read_ahead(
+        prepared_batches(ledger, batches, positions, lonlat, crs, prepare),
         depth=max(1, 2 * settings.people.import_chunk_rows // batch_rows),  # two chunks ahead
     )
     written = 0
     chunk_rows = settings.people.import_chunk_rows if ledger.chunked else None
-    chunks = _Chunks(batches_ahead, chunk_rows, on_progress)
+    chunks = Chunks(batches_ahead, chunk_rows, on_progress)
     while not chunks.exhausted:
         conn.execute(text("TRUNCATE stage"))
         # blocks go to COPY as the reading thread makes them, so reading overlaps the COPY too

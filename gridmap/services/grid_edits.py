@@ -19,7 +19,7 @@ from gridmap.core.codes import CodeError, parse_grid_code
 from gridmap.core.errors import Conflict, EditRefused, Forbidden, InvalidInput, NotFound
 from gridmap.core.settings import Settings
 from gridmap.core.signals import GridChange
-from gridmap.layers import grids
+from gridmap.layers import grid_history, grids
 from gridmap.ops import edit
 from gridmap.ops.frame import LocalFrame
 from gridmap.ops.partition import reading_order, voronoi_partition
@@ -368,7 +368,7 @@ class GridEditor:
         back with their old codes, shapes and attributes (an undone split or merge included); the
         grids of today lose that area, and those left empty are removed. Gap-free both ways.
         """
-        old = grids.version_of(self.conn, code, version)
+        old = grid_history.version_of(self.conn, code, version)
         if old is None:
             raise NotFound(f"grid {code} has no version {version}")
         current = grids.lock(self.conn, [code]).get(code)
@@ -376,7 +376,7 @@ class GridEditor:
         if current is not None:
             probe = shapely.union(probe, _geometry(current))
         parent, micro_of = _parent_of(code), _micro_of(code)
-        at_the_time = grids.versions_at(
+        at_the_time = grid_history.versions_at(
             self.conn, old["valid_from"], shapely.to_wkb(probe), micro_of
         )
         then = [r for r in at_the_time if _parent_of(r["code"]) == parent]
@@ -466,7 +466,7 @@ class GridEditor:
             parsed = parse_grid_code(new_code, parent=_parent_of(code))
         except CodeError as error:
             raise InvalidInput(str(error), field="code") from None
-        if grids.code_used(self.conn, parsed.code):
+        if grid_history.code_used(self.conn, parsed.code):
             raise Conflict(f"grid code {parsed.code} is in use or was used before")
         if len(code) == 15 and grids.micro_count(self.conn, code):
             raise InvalidInput(

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, text
 
 from gridmap.core.errors import Conflict, EditRefused, InvalidInput
 from gridmap.core.settings import Settings
-from gridmap.layers import grids
+from gridmap.layers import grid_history, grids
 from gridmap.ops.edit import area_m2
 from gridmap.services.grid_edits import GridEditor
 from tests.conftest import TOWNSHIP_A
@@ -67,9 +67,9 @@ def test_split_keeps_the_coverage_and_records_lineage(conn: Connection, editor) 
     new = result.created[0]
     assert new.startswith(TOWNSHIP_A) and new != code
     assert area_m2(shapely.symmetric_difference(before, _township_union(conn))) < 1
-    history = grids.history(conn, new)
+    history = grid_history.history(conn, new)
     assert history[-1]["operation"] == "split" and history[-1]["lineage"] == [code]
-    assert grids.history(conn, code)[-1]["reason"] == "test"
+    assert grid_history.history(conn, code)[-1]["reason"] == "test"
 
 
 def test_a_line_that_does_not_cut_is_refused(conn: Connection, editor) -> None:
@@ -86,7 +86,7 @@ def test_merge_adjacent_grids_and_refuse_others(conn: Connection, editor) -> Non
     assert result.removed == [b] and a in result.changed
     assert _shape(conn, b) is None
     assert area_m2(shapely.symmetric_difference(before, _township_union(conn))) < 1
-    assert grids.history(conn, a)[-1]["lineage"] == sorted([a, b])
+    assert grid_history.history(conn, a)[-1]["lineage"] == sorted([a, b])
     far = conn.execute(
         text(
             "SELECT code FROM grids WHERE region_code = :t AND NOT ST_Intersects(boundary,"
@@ -169,7 +169,7 @@ def test_recode_rename_kind(conn: Connection, editor) -> None:
     new_code = grids.free_codes(conn, a[:12], 1)[0]
     recoded = editor.update(a, version + 1, new_code=new_code)
     assert recoded.changed == [new_code] and _shape(conn, a) is None
-    assert grids.history(conn, new_code)[-1]["lineage"] == [a]
+    assert grid_history.history(conn, new_code)[-1]["lineage"] == [a]
     with pytest.raises(InvalidInput, match=r"prefix|parent"):
         editor.update(new_code, None, new_code="361126101000555")
 
@@ -181,9 +181,9 @@ def test_history_answers_where_a_point_was_and_restore(conn: Connection, editor)
     version_b = grids.lock(conn, [b])[b]["version"]
     editor.merge([a, b], None)
     now = datetime.now(UTC)
-    assert grids.at(conn, point.x, point.y, now)["code"] == a
-    before_merge = grids.history(conn, b)[-1]["valid_from"]
-    assert grids.at(conn, point.x, point.y, before_merge)["code"] == b
+    assert grid_history.at(conn, point.x, point.y, now)["code"] == a
+    before_merge = grid_history.history(conn, b)[-1]["valid_from"]
+    assert grid_history.at(conn, point.x, point.y, before_merge)["code"] == b
     before = _township_union(conn)
     restored = editor.restore(b, version_b)
     assert b in restored.created

@@ -6,16 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from gridmap.ingest.ledger import (
-    Column,
-    Ledger,
-    as_boolean,
-    boolean,
-    link,
-    one_of,
-    required,
-    whole_number,
-)
+from gridmap.ingest.checks import as_boolean, boolean, one_of, required, whole_number
+from gridmap.ingest.ledger import Ledger, link
+from gridmap.ingest.readers import Column
 
 BUILDINGS = Ledger(
     layer="buildings",

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from gridmap.ingest.ledger import Column, Ledger, one_of, phone, required
+from gridmap.ingest.checks import one_of, phone, required
+from gridmap.ingest.ledger import Ledger
+from gridmap.ingest.readers import Column
 
 
 def _check_grids(conn: Connection) -> None:

@@ -3,7 +3,9 @@ a footprint, or (places and organisations) a building's code or exact address.""
 
 from __future__ import annotations
 
-from gridmap.ingest.ledger import Check, Column, Ledger, as_boolean, boolean, one_of, required
+from gridmap.ingest.checks import Check, as_boolean, boolean, one_of, required
+from gridmap.ingest.ledger import Ledger
+from gridmap.ingest.readers import Column
 
 _CODE = Column("code", ("编码", "编号"), required=True)
 _LOCATED_COLUMNS = "s.pt, s.grid_code, s.micro_code, :generated"

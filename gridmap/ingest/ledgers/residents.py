@@ -16,7 +16,10 @@ from sqlalchemy import Connection, text
 
 from gridmap.core import pii
 from gridmap.core.codes import PROVINCE_CODES, id_check_character
-from gridmap.ingest.ledger import Check, Column, Ledger, Prepare, Row, link, one_of, phone, required
+from gridmap.ingest.batches import Prepare
+from gridmap.ingest.checks import Check, one_of, phone, required
+from gridmap.ingest.ledger import Ledger, link
+from gridmap.ingest.readers import Column, Row
 
 # residence permits of Hong Kong, Macao and Taiwan residents use 83xxxx (GB/T 2260 has no 83)
 ID_REGION_PREFIXES = sorted(PROVINCE_CODES | {"83"})

@@ -13,6 +13,12 @@ export const REGION_LEVEL = {
 export const GRID_KIND = { ordinary: "普通网格 ordinary", dedicated: "专属网格 dedicated" };
 
 /** @type {Record<string, string>} */
+export const GRID_PURPOSE = {
+  school: "学校 school", hospital: "医院 hospital", market: "市场 market", park: "园区 park",
+  enterprise: "企业 enterprise"
+};
+
+/** @type {Record<string, string>} */
 export const SEX = { M: "男 M", F: "女 F" };
 
 /** @type {Record<string, string>} */

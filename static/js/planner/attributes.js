@@ -3,7 +3,7 @@
 
 import { vocabulary } from "../lib/config.js";
 import { $, h } from "../lib/dom.js";
-import { GRID_KIND } from "../lib/labels.js";
+import { GRID_KIND, GRID_PURPOSE } from "../lib/labels.js";
 import { edit } from "./edit.js";
 import { gridUrl, ifMatch, state, withReason } from "./state.js";
 
@@ -14,17 +14,27 @@ function update(fields) {
     (result) => result.changed || []);
 }
 
-/** The kinds offered are the configured grid kinds (the page's own list until it has loaded). */
+/** The kinds and dedicated purposes offered are the configured ones (the page's own lists until
+    the configuration has loaded). */
 export function offerConfiguredKinds() {
   const kinds = Object.keys(vocabulary("grid_kinds"));
-  if (!kinds.length) return;
-  const select = $("f-kind");
-  const value = select.value;
-  select.textContent = "";
-  for (const kind of kinds) {
-    select.appendChild(h("option", { value: kind }, GRID_KIND[kind] || kind));
+  if (kinds.length) {
+    const select = $("f-kind");
+    const value = select.value;
+    select.textContent = "";
+    for (const kind of kinds) {
+      select.appendChild(h("option", { value: kind }, GRID_KIND[kind] || kind));
+    }
+    select.value = kinds.indexOf(value) >= 0 ? value : kinds[0];
   }
-  select.value = kinds.indexOf(value) >= 0 ? value : kinds[0];
+  const purposes = Object.keys(vocabulary("grid_purposes"));
+  if (purposes.length) {
+    const list = $("purposes");
+    list.textContent = "";
+    for (const purpose of purposes) {
+      list.appendChild(h("option", { value: purpose }, GRID_PURPOSE[purpose] || purpose));
+    }
+  }
 }
 
 export function init() {
