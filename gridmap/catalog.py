@@ -23,7 +23,7 @@ from sqlalchemy import Connection
 from gridmap.core.errors import NotFound
 from gridmap.core.signals import GridChange, GridHook
 from gridmap.db.sql import BBox
-from gridmap.layers import grids, regions, sources, ties
+from gridmap.layers import events, grids, regions, sources, ties
 
 Features = tuple[list[dict[str, Any]], int]
 
@@ -88,10 +88,26 @@ _LAYERS = (
         public_tile=True,
     ),
     MapLayer("source_grids", tile=sources.tile),
+    MapLayer(
+        "events",
+        Collection(
+            "事件 Events",
+            "events reported in the caller's jurisdiction (located ones)",
+            events.features,
+            events.feature,
+            events.extent,
+        ),
+        tile=events.tile,
+        follows_grids=ties.follow_grids,
+    ),
     # located records: tied to the grid and micro-grid holding their point
-    *(MapLayer(name, follows_grids=ties.follow_grids) for name in ties.LOCATED),
+    *(MapLayer(name, follows_grids=ties.follow_grids) for name in ties.LOCATED if name != "events"),
 )
 LAYERS: dict[str, MapLayer] = {layer.name: layer for layer in _LAYERS}
+# tables with a point and a grid that deliberately keep the grid they were written with
+KEEPS_ITS_GRID = {
+    "patrol_points": "a patrol's GPS point belongs to the grid the worker patrolled",
+}
 
 
 def collections() -> dict[str, Collection]:

@@ -95,6 +95,9 @@ TOWNSHIP_C = "361126110000"  # 三县岭镇: the API's edit tests commit their e
 TEST_USERS = {
     "root": ("admin", "*"),
     "county_admin": ("admin", COUNTY),
+    "admin_a": ("admin", TOWNSHIP_A),
+    "admin_b": ("admin", TOWNSHIP_B),
+    "worker_town_a": ("grid_worker", TOWNSHIP_A),
     "planner": ("planner", COUNTY),
     "dispatcher": ("dispatcher", COUNTY),
     "engineer": ("engineer", COUNTY),
@@ -104,6 +107,10 @@ TEST_USERS = {
     "planner_a": ("planner", TOWNSHIP_A),
     "planner_c": ("planner", TOWNSHIP_C),
 }
+
+
+# a department's staff (职能部门), by their department's code (the demo county's bureaus)
+DEPARTMENT_USERS = {"dept_cg": "361126-CG", "dept_ga": "361126-GA"}
 
 
 @pytest.fixture(scope="session")
@@ -121,8 +128,13 @@ def database(cluster: EmbeddedCluster, settings: Settings) -> str:
         for username, (role, jurisdiction) in {
             **TEST_USERS,
             "worker": ("grid_worker", grid),
+            "grid_admin": ("admin", grid),
         }.items():
             accounts.add_user(conn, settings, username, role, jurisdiction, PASSWORD)
+        for username, department in DEPARTMENT_USERS.items():
+            accounts.add_user(
+                conn, settings, username, "department", COUNTY, PASSWORD, department=department
+            )
     return url
 
 

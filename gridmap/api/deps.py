@@ -16,7 +16,7 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Connection
 
-from gridmap.core.access import PUBLIC, Principal
+from gridmap.core.access import PUBLIC, PUBLIC_REPORTER, Principal
 from gridmap.core.codes import CodeError, parse_grid_code, parse_region_code
 from gridmap.core.errors import Forbidden, InvalidInput, Unauthorized
 from gridmap.core.settings import Settings
@@ -85,14 +85,17 @@ def check_permission(principal: Principal, permission: str) -> None:
         raise Forbidden(f"role {principal.role!r} may not do this ({permission})")
 
 
-def require(permission: str) -> Callable[[Context], Awaitable[Context]]:
-    """A dependency that lets only callers whose role has ``permission`` through (else 403)."""
+def require(*permissions: str) -> Callable[[Context], Awaitable[Context]]:
+    """A dependency that lets through only callers whose role has one of ``permissions``
+    (else 403 naming them)."""
 
     async def check(context: Annotated[Context, Depends(request_context)]) -> Context:
-        check_permission(context.principal, permission)
+        principal = context.principal
+        if not any(principal.can(p) for p in permissions):
+            raise Forbidden(f"role {principal.role!r} may not do this ({' or '.join(permissions)})")
         return context
 
-    check.__name__ = f"require_{permission.replace(':', '_')}"
+    check.__name__ = "require_" + "_or_".join(p.replace(":", "_") for p in permissions)
     return check
 
 
@@ -103,8 +106,17 @@ def public_context(request: Request) -> Iterator[Context]:
         yield Context(conn, PUBLIC)
 
 
+def reporter_context(request: Request) -> Iterator[Context]:
+    """A transaction for residents reporting (Open311, the public form): they may take an event
+    in and read back what is public, nothing else."""
+    with request.app.state.engine.begin() as conn:
+        apply_scope(conn, PUBLIC_REPORTER)
+        yield Context(conn, PUBLIC_REPORTER)
+
+
 CurrentUser = Annotated[Context, Depends(request_context)]
 PublicDep = Annotated[Context, Depends(public_context)]
+ReporterDep = Annotated[Context, Depends(reporter_context)]
 RegionsRead = Annotated[Context, Depends(require("regions:read"))]
 GridsRead = Annotated[Context, Depends(require("grids:read"))]
 GridsWrite = Annotated[Context, Depends(require("grids:write"))]
@@ -114,6 +126,9 @@ AuditRead = Annotated[Context, Depends(require("audit:read"))]
 UsersRead = Annotated[Context, Depends(require("users:read"))]
 PlacesRead = Annotated[Context, Depends(require("places:read"))]
 PeopleCount = Annotated[Context, Depends(require("people:count"))]
+EventsRead = Annotated[Context, Depends(require("events:read", "events:handle"))]
+EventsWrite = Annotated[Context, Depends(require("events:write"))]
+EventsAct = Annotated[Context, Depends(require("events:write", "events:handle"))]
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-import shapely
 from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, Field
-from shapely.geometry import shape
 
+from gridmap.api import geojson
 from gridmap.api.deps import GridCodePath, GridsRead, GridsWrite, SettingsDep
 from gridmap.core.errors import InvalidInput, NotFound
 from gridmap.db.sql import transaction_time
@@ -25,22 +24,6 @@ from gridmap.services.grid_edits import GridEditor
 router = APIRouter(prefix="/api/v1/grids", tags=["grid editing"])
 
 IfMatch = Annotated[str | None, Header(description='the version you read, e.g. 3 or "3"')]
-
-
-def _geometry(value: dict, field: str, kinds: tuple[str, ...]) -> shapely.Geometry:
-    try:
-        geometry = shape(value)
-    except Exception as error:  # shapely raises several kinds for bad GeoJSON
-        raise InvalidInput(f"{field} is not a GeoJSON geometry: {error}", field=field) from None
-    if geometry.geom_type not in kinds:
-        raise InvalidInput(
-            f"{field} must be a {' or '.join(kinds)}, not a {geometry.geom_type}", field=field
-        )
-    if not geometry.is_valid:
-        raise InvalidInput(
-            f"{field} is not valid: {shapely.is_valid_reason(geometry)}", field=field
-        )
-    return geometry
 
 
 def _version(if_match: str | None, body_version: int | None) -> int | None:
@@ -121,7 +104,7 @@ def grid_at(
 def draw(ctx: GridsWrite, settings: SettingsDep, body: DrawBody) -> dict:
     """Draw a new grid; it is carved out of the grids it covers (one parent region)."""
     editor = GridEditor(ctx.conn, settings, body.reason)
-    geometry = _geometry(body.geometry, "geometry", POLYGONAL)
+    geometry = geojson.geometry(body.geometry, "geometry", POLYGONAL)
     return editor.draw(geometry, body.name, body.kind, body.purpose, body.parent).as_dict()
 
 
@@ -142,7 +125,7 @@ def split(
 ) -> dict:
     """Split a grid along a drawn line; the largest piece keeps the code."""
     editor = GridEditor(ctx.conn, settings, body.reason)
-    line = _geometry(body.line, "line", ("LineString", "MultiLineString"))
+    line = geojson.geometry(body.line, "line", ("LineString", "MultiLineString"))
     return editor.split(code, line, _version(if_match, body.version), body.names).as_dict()
 
 
@@ -150,7 +133,7 @@ def split(
 def reshape(ctx: GridsWrite, settings: SettingsDep, code: GridCodePath, body: ReshapeBody) -> dict:
     """Move the boundary a grid shares with a neighbour; both change together."""
     editor = GridEditor(ctx.conn, settings, body.reason)
-    geometry = _geometry(body.geometry, "geometry", POLYGONAL)
+    geometry = geojson.geometry(body.geometry, "geometry", POLYGONAL)
     return editor.reshape(code, geometry, body.neighbour, body.versions).as_dict()
 
 

@@ -16,13 +16,17 @@ from gridmap.api import (
     buildings,
     docs,
     errors,
+    events,
+    fieldwork,
     grid_edits,
     grids,
     health,
     jobs,
     ogc,
+    open311,
     pages,
     planning,
+    points,
     profiles,
     public,
     regions,
@@ -56,6 +60,10 @@ ROUTERS = (
     residents,
     profiles,
     buildings,
+    events,
+    open311,
+    fieldwork,
+    points,
 )
 
 

@@ -60,6 +60,41 @@ def profile(request: Request, settings: SettingsDep) -> Response:
     return _staff_page(request, settings, "/profile", "profile.html")
 
 
+@router.get("/centre", include_in_schema=False)
+def centre(request: Request, settings: SettingsDep) -> Response:
+    """The dispatch desk (综治中心指挥调度): the queue, the map of events, KPIs."""
+    return _staff_page(request, settings, "/centre", "centre.html")
+
+
+@router.get("/worker", include_in_schema=False)
+def worker(request: Request, settings: SettingsDep) -> Response:
+    """The grid worker's phone page (网格员): report, patrol, all safe, my tasks."""
+    return _staff_page(request, settings, "/worker", "worker.html")
+
+
+@router.get("/department", include_in_schema=False)
+def department(request: Request, settings: SettingsDep) -> Response:
+    """A department's view of its dispatched events (职能部门): accept, return, report back."""
+    return _staff_page(request, settings, "/department", "department.html")
+
+
+@router.get("/report", include_in_schema=False)
+def report_form() -> FileResponse:
+    """The public report form (群众上报): residents report through Open311."""
+    return FileResponse(STATIC_DIR / "report.html", media_type="text/html")
+
+
+@router.get("/worker-sw.js", include_in_schema=False)
+def worker_service_worker() -> FileResponse:
+    """The worker page's service worker, served at the root so that it may control /worker
+    (its offline queue of reports)."""
+    return FileResponse(
+        STATIC_DIR / "js" / "worker" / "sw.js",
+        media_type="text/javascript",
+        headers={"Service-Worker-Allowed": "/", "Cache-Control": "no-cache"},
+    )
+
+
 def _map_config(conn: Connection, settings: Settings, public: bool) -> dict:
     legend = grids.townships(conn)
     palette = settings.map.palette
@@ -84,6 +119,20 @@ def _map_config(conn: Connection, settings: Settings, public: bool) -> dict:
     }
 
 
+def _event_labels(settings: Settings) -> dict[str, dict[str, str]]:
+    events = settings.events
+    return {
+        "event_channels": dict(events.channels),
+        "event_groups": dict(events.groups),
+        "event_categories": {code: c.label for code, c in events.categories.items()},
+        "event_category_groups": {code: c.group for code, c in events.categories.items()},
+        "event_urgencies": dict(events.urgencies),
+        "event_states": dict(events.states),
+        "event_actions": {name: action.label for name, action in events.actions.items()},
+        "event_levels": dict(events.levels),
+    }
+
+
 def _labels(settings: Settings) -> dict[str, dict[str, str]]:
     """The configured vocabularies' labels by code, so pages never hard-code them."""
     people = settings.people
@@ -99,6 +148,7 @@ def _labels(settings: Settings) -> dict[str, dict[str, str]]:
         "building_uses": dict(people.building_uses),
         "grid_kinds": {kind: kind for kind in settings.grid.kinds},
         "grid_purposes": {purpose: purpose for purpose in settings.grid.dedicated_purposes},
+        **_event_labels(settings),
     }
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from gridmap.api.deps import GridsRead, GridsWrite, RegionParam, SettingsDep
+from gridmap.api.geojson import feature_frame
 from gridmap.core.codes import parse_region_code
 from gridmap.core.errors import InvalidInput, NotFound
 from gridmap.layers import merges
@@ -79,15 +80,7 @@ class DivideBody(BaseModel):
 
 
 def _points(collection: dict, weight: str | None) -> gpd.GeoDataFrame:
-    features = collection.get("features") if isinstance(collection, dict) else None
-    if not features:
-        raise InvalidInput(
-            "points must be a GeoJSON FeatureCollection with features", field="points"
-        )
-    try:
-        frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
-    except Exception as error:  # geopandas raises several kinds for bad GeoJSON
-        raise InvalidInput(f"points are not readable GeoJSON: {error}", field="points") from None
+    frame = feature_frame(collection, "points", "weighted points")
     if weight and weight not in frame.columns:
         raise InvalidInput(f"no point has the weight property {weight!r}", field="weight")
     return frame
@@ -128,10 +121,7 @@ class AcceptBody(BaseModel):
 def accept_division(ctx: GridsWrite, body: AcceptBody) -> dict:
     """Replace the region's grids with an accepted proposal (checked to cover the region)."""
     region = parse_region_code(body.region).code
-    features = body.proposal.get("features") or []
-    if not features:
-        raise InvalidInput("the proposal has no grids", field="proposal")
-    frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    frame = feature_frame(body.proposal, "proposal", "grids (as a preview returned them)")
     for column in ("code", "region_code", "name"):
         if column not in frame.columns:
             raise InvalidInput(f"proposal grids need a {column!r} property", field="proposal")

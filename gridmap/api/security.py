@@ -11,6 +11,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gridmap.core.settings import Settings
 
 UPLOAD_PREFIXES = ("/api/v1/uploads",)
+PHOTO_PATHS = ("/open311/v2/requests.json",)
+PHOTO_SUFFIX = "/attachments"
 
 
 def content_security_policy(settings: Settings) -> str:
@@ -71,12 +73,21 @@ class BodyLimit:
         self.app = app
         self.default = settings.security.max_request_bytes
         self.uploads = settings.security.max_upload_bytes
+        # photos of an event: as many as one upload takes, each up to its limit
+        events = settings.events
+        self.photos = events.photo_max_bytes * events.photos_per_upload + (64 << 10)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.uploads if scope["path"].startswith(UPLOAD_PREFIXES) else self.default
+        path = scope["path"]
+        if path.startswith(UPLOAD_PREFIXES):
+            limit = self.uploads
+        elif path.endswith(PHOTO_SUFFIX) or path in PHOTO_PATHS:
+            limit = self.photos
+        else:
+            limit = self.default
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(send, limit)

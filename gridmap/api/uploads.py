@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
 
@@ -14,6 +14,7 @@ from gridmap.core.errors import InvalidInput
 from gridmap.core.settings import Settings
 from gridmap.ingest import ledgers
 from gridmap.ingest.readers import TABULAR, VECTOR
+from gridmap.ingest.report import ImportReport
 from gridmap.ingest.sources import import_department_grids
 from gridmap.services import jobs
 
@@ -58,8 +59,11 @@ def save_upload(
     return path
 
 
-def _rejects_links(job_id: str, files: list[str]) -> list[str]:
-    return [f"/api/v1/jobs/{job_id}/rejects{Path(p).suffix}" for p in files]
+def _job_result(job_id: str, report: ImportReport) -> dict[str, Any]:
+    """The report as the job's result: rejects reports as links, never server paths."""
+    result = {k: v for k, v in report.as_dict().items() if k != "rejects_files"}
+    links = [f"/api/v1/jobs/{job_id}/rejects{Path(p).suffix}" for p in report.rejects_files]
+    return {**result, "rejects": links}
 
 
 @router.post("/api/v1/uploads/grids", status_code=202)
@@ -84,7 +88,7 @@ def upload_grids(
         report = import_department_grids(
             conn, path, department, crs, code_field, name_field, principal.scope, advance
         )
-        return {**report.as_dict(), "rejects": _rejects_links(job_id, report.rejects_files)}
+        return _job_result(job_id, report)
 
     background.add_task(jobs.run, engine, principal, job_id, work)
     return {"job": job_id, "status": f"/api/v1/jobs/{job_id}"}
@@ -115,7 +119,7 @@ def upload_ledger(
 
     def work(conn, advance) -> dict:
         report = ledgers.import_ledger(conn, layer, path, settings, crs, advance)
-        return {**report.as_dict(), "rejects": _rejects_links(job_id, report.rejects_files)}
+        return _job_result(job_id, report)
 
     background.add_task(jobs.run, engine, principal, job_id, work)
     return {"job": job_id, "status": f"/api/v1/jobs/{job_id}"}

@@ -82,13 +82,10 @@ def user_list() -> None:
 
 
 def _set_disabled(name: str, disabled: bool) -> None:
-    from gridmap.layers import audit, users
+    from gridmap.services import accounts
 
     with clean_errors(), database_running() as url, transaction(url) as conn:
-        users.set_disabled(conn, name, disabled)
-        audit.record(
-            conn, "user_disable" if disabled else "user_enable", object_type="user", object_id=name
-        )
+        accounts.set_disabled(conn, name, disabled)
     console.print(f"user {name} {'disabled' if disabled else 'enabled'}")
 
 

@@ -47,6 +47,7 @@ class Principal:
     permissions: frozenset[str]
     user_id: int | None = None
     jurisdiction: str | None = None
+    department_id: int | None = None  # a department's staff: their department (职能部门)
     session_kind: str | None = None
     jti: str | None = None
     csrf: str | None = None
@@ -58,3 +59,10 @@ class Principal:
 # the command line runs as the database owner; this tells the SQL it may see everything
 SYSTEM = Principal(username="cli", role="admin", scope=ALL, permissions=frozenset({ALL}))
 PUBLIC = Principal(username="public", role="public", scope=ALL, permissions=frozenset({"public"}))
+# residents reporting an event (Open311, the public form): take it in, read back what is public
+PUBLIC_REPORTER = Principal(
+    username="public",
+    role="public",
+    scope=ALL,
+    permissions=frozenset({"public", "events:report", "events:public"}),
+)

@@ -15,8 +15,11 @@ class NotFound(GridmapError):
     """A code or id that names nothing (HTTP 404)."""
 
 
-class InvalidInput(GridmapError):
-    """A parameter or record that breaks a rule (HTTP 400); the message names it and why."""
+class InvalidInput(GridmapError, ValueError):
+    """A parameter or record that breaks a rule (HTTP 400); the message names it and why.
+
+    Also a ``ValueError``: the pure algorithms (``gridmap.ops``) raise it for bad arguments, so
+    their callers see what was wrong in words, never a library's internal message."""
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)

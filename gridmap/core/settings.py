@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gridmap.core.event_settings import EventSettings
+
 
 def _default_data_dir() -> Path:
     """``var/`` of the working directory, so a checkout keeps its data beside it."""
@@ -174,7 +176,14 @@ class AuthSettings(BaseSettings):
     role_permissions: dict[str, list[str]] = {
         "admin": ["*"],
         "planner": [*_READ, "grids:write", "places:write"],
-        "dispatcher": [*_READ, "events:read", "events:write", "analytics:read", "people:read"],
+        "dispatcher": [
+            *_READ,
+            "events:read",
+            "events:write",
+            "analytics:read",
+            "people:read",
+            "points:write",
+        ],
         "engineer": [*_READ, "cameras:read", "cameras:write", "coverage:read"],
         "grid_worker": [
             *_READ,
@@ -184,8 +193,11 @@ class AuthSettings(BaseSettings):
             "people:unmask",
             "people:write",
             "places:write",
+            "patrols:write",
         ],
-        "viewer": [*_READ, "analytics:read"],
+        "viewer": [*_READ, "analytics:read", "events:read"],
+        # a department's staff (职能部门): the events dispatched to their department
+        "department": ["events:handle", "map:read", "tiles:read"],
     }
 
     @property
@@ -337,6 +349,7 @@ class Settings:
         self.auth = AuthSettings()
         self.security = SecuritySettings()
         self.people = PeopleSettings()
+        self.events = EventSettings()
 
 
 @lru_cache

@@ -206,6 +206,42 @@ def tile_tolerance(z: int) -> float:
     return WORLD_WIDTH_M / (2**z) / TILE_EXTENT
 
 
+def mvt_clusters(
+    conn: Connection,
+    layer: str,
+    source: str,
+    counts: dict[str, str],
+    tile: tuple[int, int, int],
+    *,
+    where: str = "TRUE",
+    geometry: str = "g.pt",
+    cells: int = 64,
+    params: dict[str, Any] | None = None,
+) -> bytes:
+    """One vector tile of points aggregated on a ``cells`` × ``cells`` lattice of the tile
+    (zoomed out, a feature a point would be thousands): one feature per occupied cell with its
+    ``count`` and the ``counts`` aggregates (name → SQL over ``g``), in one statement."""
+    z, x, y = tile
+    aggregates = "".join(f", {expression} AS {name}" for name, expression in counts.items())
+    names = "".join(f", c.{name}" for name in counts)
+    query = f"""
+        WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env),
+        c AS (
+          SELECT ST_SnapToGrid(ST_Transform({geometry}, 3857), :cell) AS spot,
+                 count(*) AS count{aggregates}
+            FROM {source}, b
+           WHERE {geometry} && ST_Transform(b.env, 4326) AND ({where})
+           GROUP BY 1)
+        SELECT ST_AsMVT(t.*, '{layer}', {TILE_EXTENT}, 'geom') FROM (
+          SELECT ST_AsMVTGeom(c.spot, b.env, {TILE_EXTENT}, 64, true) AS geom, c.count{names}
+            FROM c, b) t
+         WHERE t.geom IS NOT NULL
+    """
+    cell = WORLD_WIDTH_M / (2**z) / cells
+    values = {"z": z, "x": x, "y": y, "cell": cell, **(params or {})}
+    return conn.execute(text(query), values).scalar_one()
+
+
 def extent(conn: Connection, table: str, column: str = "boundary") -> list[float] | None:
     """[minx, miny, maxx, maxy] of a geometry column (EPSG:4326), or None when it is empty."""
     row = conn.execute(
@@ -229,8 +265,9 @@ def mvt(
     order: str = "",
     with_: str = "",
     params: dict[str, Any] | None = None,
+    geometry: str = "g.boundary",
 ) -> bytes:
-    """One Mapbox vector tile of ``source`` (aliased ``g``, geometry ``g.boundary``, EPSG:4326),
+    """One Mapbox vector tile of ``source`` (aliased ``g``, geometry ``geometry``, EPSG:4326),
     in one statement: the tile envelope goes to the table's SRID so the GiST index serves, and
     geometry is simplified to one unit of the 4096 extent before it is clipped."""
     z, x, y = tile
@@ -239,11 +276,11 @@ def mvt(
     sql = f"""
         WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env){ctes}
         SELECT ST_AsMVT(t.*, '{layer}', {TILE_EXTENT}, 'geom') FROM (
-          SELECT ST_AsMVTGeom(ST_Simplify(ST_Transform(g.boundary, 3857), :tol, true),
+          SELECT ST_AsMVTGeom(ST_Simplify(ST_Transform({geometry}, 3857), :tol, true),
                               b.env, {TILE_EXTENT}, 64, true) AS geom,
                  {properties}
             FROM {source}, b
-           WHERE g.boundary && ST_Transform(b.env, 4326) AND ({where})
+           WHERE {geometry} && ST_Transform(b.env, 4326) AND ({where})
            {order_by}
            LIMIT :limit
         ) t WHERE t.geom IS NOT NULL

@@ -84,7 +84,7 @@ def import_region_boundaries(
     written = regions.attach_boundaries(
         conn, records, source=f"{path.name} ({code_field})", on_progress=on_progress
     )
-    report = ImportReport("regions", str(path), read=len(frame), written=written)
+    report = ImportReport("regions", path.name, read=len(frame), written=written)
     audit.record(
         conn,
         "regions_import",

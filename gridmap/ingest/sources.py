@@ -104,7 +104,7 @@ def import_department_grids(
         conn, department, scope, path.name, source_crs, (code_field, name_field), counts
     )
     written = sources.write_staged(conn, source_id, department, keep)
-    report = ImportReport("source_grids", str(path), read=len(frame), written=written)
+    report = ImportReport("source_grids", path.name, read=len(frame), written=written)
     report.details = {"source_id": source_id, "repaired": int(was_repaired[keep].sum())}
     if bad.any():
         table = gpd.GeoDataFrame(

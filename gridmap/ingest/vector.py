@@ -6,6 +6,7 @@ pyproj knows, plus the Chinese map-app systems GCJ-02 and BD-09.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,6 +17,8 @@ from pyproj.exceptions import CRSError
 
 from gridmap.core.errors import InvalidInput
 from gridmap.ops.chinacrs import parse_china_crs, to_wgs84
+
+log = logging.getLogger("gridmap.ingest")
 
 WGS84 = "EPSG:4326"
 
@@ -39,7 +42,12 @@ def read_vector(path: str | Path, crs: str | None = None) -> gpd.GeoDataFrame:
     try:
         frame = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # pyogrio raises several types; all mean "cannot read"
-        raise InvalidInput(f"file {str(path)!r} cannot be read as a vector layer: {exc}") from exc
+        log.warning("%s cannot be read as a vector layer: %s", path, exc)
+        raise InvalidInput(
+            f"file {path.name!r} cannot be read as a vector layer (GeoJSON, GeoPackage, or a"
+            " Shapefile zipped with its .dbf, .shx and .prj)",
+            field="file",
+        ) from None
     china = parse_china_crs(crs) if crs else None
     frame.attrs["source_crs"] = china or crs or (frame.crs.to_string() if frame.crs else None)
     if china:

@@ -69,11 +69,15 @@ def record(
     detail: dict[str, Any] | None = None,
     client: str | None = None,
 ) -> None:
-    """Append one entry (``actor`` defaults to the transaction's ``gridmap.user``)."""
+    """Append one entry. ``actor`` defaults to the transaction's ``gridmap.user``, ``scope``
+    (the jurisdiction the entry is about: whose admins may read it) to the caller's
+    jurisdiction; an entry without one is for whole-system auditors only."""
     conn.execute(
         text(
             "INSERT INTO audit_log (actor, action, object_type, object_id, scope, detail, client)"
-            " VALUES (coalesce(:actor, gridmap_actor()), :action, :otype, :oid, :scope,"
+            " VALUES (coalesce(:actor, gridmap_actor()), :action, :otype, :oid,"
+            # what the entry is about lies in the caller's jurisdiction unless said otherwise
+            " coalesce(:scope, nullif(nullif(gridmap_scope(), '!'), '*')),"
             " CAST(:detail AS jsonb), :client)"
         ),
         {

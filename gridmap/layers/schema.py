@@ -6,6 +6,8 @@ from gridmap.db.schema import metadata
 from gridmap.layers import (  # noqa: F401  (importing them declares their tables)
     audit,
     buildings,
+    events,
+    fieldwork,
     grid_history,
     grid_workers,
     grids,

@@ -39,6 +39,12 @@ users_table = sa.Table(
     sa.Column("last_login_at", sa.DateTime(timezone=True)),
     now_column("created_at"),
     now_column("updated_at"),
+    # a department's staff (职能部门): the department whose dispatched events they handle
+    sa.Column(
+        "department_id",
+        sa.BigInteger,
+        sa.ForeignKey("departments.id", name="users_department_id_fkey"),
+    ),
     sa.PrimaryKeyConstraint("id", name="users_pkey"),
     sa.UniqueConstraint("username", name="users_username_key"),
     sa.CheckConstraint("username ~ '^[A-Za-z0-9_.@-]{2,64}$'", name="users_username_check"),
@@ -97,6 +103,7 @@ def create_user(
     scope: str,
     password_hash: str,
     display_name: str = "",
+    department_id: int | None = None,
 ) -> int:
     """Insert a user; Conflict when the name is taken."""
     try:
@@ -104,7 +111,8 @@ def create_user(
             return conn.execute(
                 text(
                     "INSERT INTO users (username, role, jurisdiction, scope, password_hash,"
-                    " display_name) VALUES (:u, :r, :j, :s, :h, :d) RETURNING id"
+                    " display_name, department_id) VALUES (:u, :r, :j, :s, :h, :d, :dep)"
+                    " RETURNING id"
                 ),
                 {
                     "u": username,
@@ -113,6 +121,7 @@ def create_user(
                     "s": scope,
                     "h": password_hash,
                     "d": display_name,
+                    "dep": department_id,
                 },
             ).scalar_one()
     except IntegrityError as error:

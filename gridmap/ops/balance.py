@@ -21,6 +21,8 @@ import shapely
 from scipy import sparse
 from shapely import MultiPolygon, Polygon
 
+from gridmap.core.errors import InvalidInput
+
 if TYPE_CHECKING:
     from libpysal.graph import Graph
     from spopt.region.objective_function import ObjectiveFunction
@@ -123,7 +125,7 @@ def divide_region(
     _check_args(region, points, n, weight, options)
     blocks = square_blocks(region, options.block_size_m)
     if n > len(blocks):
-        raise ValueError(
+        raise InvalidInput(
             f"n={n} grids need at least {n} blocks, but the region has {len(blocks)} blocks of "
             f"{options.block_size_m} m: use smaller blocks or fewer grids"
         )
@@ -145,19 +147,19 @@ def _check_args(
     options: DivideOptions,
 ) -> None:
     if region is None or shapely.is_empty(region) or shapely.area(region) <= 0:
-        raise ValueError(f"cannot divide an empty region: {region}")
+        raise InvalidInput(f"cannot divide an empty region: {region}")
     if n < 1:
-        raise ValueError(f"n must be at least 1 grid, got {n}")
+        raise InvalidInput(f"n must be at least 1 grid, got {n}")
     if weight is not None and weight not in points.columns:
-        raise ValueError(f"weight column {weight!r} is not in points: {list(points.columns)}")
+        raise InvalidInput(f"weight column {weight!r} is not in points: {list(points.columns)}")
     if points.crs is not None and points.crs.is_geographic:
-        raise ValueError(f"points are in geographic CRS {points.crs.to_string()}: use metres")
+        raise InvalidInput(f"points are in geographic CRS {points.crs.to_string()}: use metres")
     if options.method not in METHODS:
-        raise ValueError(f"unknown method {options.method!r}: choose one of {METHODS}")
+        raise InvalidInput(f"unknown method {options.method!r}: choose one of {METHODS}")
     if options.block_size_m <= 0:
-        raise ValueError(f"block_size_m must be positive, got {options.block_size_m}")
+        raise InvalidInput(f"block_size_m must be positive, got {options.block_size_m}")
     if options.compactness < 0:
-        raise ValueError(f"compactness must be 0 or more, got {options.compactness}")
+        raise InvalidInput(f"compactness must be 0 or more, got {options.compactness}")
 
 
 def square_blocks(region: Polygon | MultiPolygon, size: float) -> np.ndarray:

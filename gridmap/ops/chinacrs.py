@@ -50,6 +50,8 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 from shapely.geometry.base import BaseGeometry
 
+from gridmap.core.errors import InvalidInput
+
 __all__ = [
     "BD09",
     "GCJ02",
@@ -339,7 +341,7 @@ def parse_china_crs(name: object) -> str | None:
 def _require_china_crs(name: str, role: str) -> str:
     crs = parse_china_crs(name)
     if crs is None:
-        raise ValueError(
+        raise InvalidInput(
             f"{role} CRS {name!r} is neither GCJ-02 nor BD-09; "
             "use pyproj for EPSG and other standard CRSs"
         )

@@ -13,6 +13,7 @@ import pandas as pd
 import shapely
 
 from gridmap.core.codes import RegionLevel, parse_grid_code, parse_region_code
+from gridmap.core.errors import InvalidInput
 from gridmap.ops.partition import reading_order
 
 __all__ = ["assign_codes"]
@@ -61,7 +62,7 @@ def assign_codes(
     """
     parents = _check_parents(parent_codes, len(cells))
     if not 0 < match_iou <= 1:
-        raise ValueError(f"match_iou must be in (0, 1], got {match_iou}")
+        raise InvalidInput(f"match_iou must be in (0, 1], got {match_iou}")
     geoms = np.asarray(cells.geometry.array, dtype=object)
     codes = np.full(len(cells), "", dtype=object)
     held: dict[str, set[int]] = defaultdict(set)
@@ -83,17 +84,17 @@ def assign_codes(
 def _check_parents(parent_codes: np.ndarray, n: int) -> np.ndarray:
     parents = np.asarray(parent_codes, dtype=str)
     if parents.shape != (n,):
-        raise ValueError(f"parent_codes has shape {parents.shape}, expected ({n},): one per cell")
+        raise InvalidInput(f"parent_codes has shape {parents.shape}, expected ({n},): one per cell")
     unique, counts = np.unique(parents, return_counts=True)
     for parent, count in zip(unique.tolist(), counts.tolist(), strict=True):
         level = parse_region_code(parent).level
         if level not in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
-            raise ValueError(
+            raise InvalidInput(
                 f"parent code {parent!r} is a {level} code: a grid's parent is a "
                 "township or village"
             )
         if count > MAX_SEQUENCE:
-            raise ValueError(
+            raise InvalidInput(
                 f"parent {parent} has {count} cells: a 3-digit sequence numbers at most "
                 f"{MAX_SEQUENCE}"
             )
@@ -109,7 +110,7 @@ def _match_previous(
 ) -> tuple[np.ndarray, dict[str, set[int]]]:
     """Codes kept from ``previous`` (``""`` where none) and the numbers each parent held."""
     if previous.crs != cells.crs:
-        raise ValueError(f"previous CRS {previous.crs} differs from the cells' CRS {cells.crs}")
+        raise InvalidInput(f"previous CRS {previous.crs} differs from the cells' CRS {cells.crs}")
     old_codes = previous["code"].astype(str).to_numpy()
     for code in old_codes:
         parse_grid_code(code)

@@ -63,8 +63,11 @@ def _clean(
     coverage = _polygonal(np.concatenate([[frame], cells]), needle)
     try:
         cleaned = _coverage_clean(coverage, strategy, snap)
-    except shapely.errors.GEOSException as error:
-        notes.append(f"coverage_clean with {strategy!r} failed ({error}): used 'longest_border'")
+    except shapely.errors.GEOSException:
+        notes.append(
+            f"the overlap rule {strategy!r} could not clean this coverage (GEOS refused it):"
+            " the longest shared border decided instead"
+        )
         cleaned = _coverage_clean(coverage, "longest_border", snap)
     lost = _pieces(shapely.difference(cleaned[0], frame))
     return _polygonal(cleaned[1:]), lost[~_is_small(lost, 0.0, needle)]

@@ -66,6 +66,7 @@ import pandas as pd
 import shapely
 from shapely import MultiPolygon, Polygon
 
+from gridmap.core.errors import InvalidInput
 from gridmap.ops.coverage import (
     _clean,
     _first_wins,
@@ -118,14 +119,14 @@ class MergeOptions:
 
     def __post_init__(self) -> None:
         if self.overlap_rule not in OVERLAP_RULES:
-            raise ValueError(
+            raise InvalidInput(
                 f"overlap_rule {self.overlap_rule!r} is unknown: use one of {sorted(OVERLAP_RULES)}"
             )
         for name in ("sliver_area_m2", "gap_area_m2", "sliver_width_m"):
             if not getattr(self, name) >= 0:
-                raise ValueError(f"{name} must be zero or positive, got {getattr(self, name)}")
+                raise InvalidInput(f"{name} must be zero or positive, got {getattr(self, name)}")
         if not self.snap_tolerance_m > 0:
-            raise ValueError(f"snap_tolerance_m must be positive, got {self.snap_tolerance_m}")
+            raise InvalidInput(f"snap_tolerance_m must be positive, got {self.snap_tolerance_m}")
 
 
 @dataclass
@@ -266,20 +267,20 @@ def merge_sources(
 def _check_inputs(layers: gpd.GeoDataFrame, boundary: object, base: str) -> None:
     missing = [c for c in _LAYER_COLUMNS if c not in layers.columns]
     if missing:
-        raise ValueError(f"layers lacks column(s) {missing}: it needs {list(_LAYER_COLUMNS)}")
+        raise InvalidInput(f"layers lacks column(s) {missing}: it needs {list(_LAYER_COLUMNS)}")
     crs = layers.crs
     if crs is None or not crs.is_projected or crs.axis_info[0].unit_name not in ("metre", "m"):
-        raise ValueError(f"layers CRS {crs} is not a projected CRS in metres")
+        raise InvalidInput(f"layers CRS {crs} is not a projected CRS in metres")
     if base not in set(layers["department"]):
         known = sorted(set(layers["department"]))
-        raise ValueError(f"base department {base!r} has no grids in layers: found {known}")
+        raise InvalidInput(f"base department {base!r} has no grids in layers: found {known}")
     if not isinstance(boundary, Polygon | MultiPolygon) or boundary.is_empty:
-        raise ValueError(f"boundary must be a non-empty (Multi)Polygon, got {boundary!r:.60}")
+        raise InvalidInput(f"boundary must be a non-empty (Multi)Polygon, got {boundary!r:.60}")
     if not boundary.is_valid:
-        raise ValueError(f"boundary is invalid: {shapely.is_valid_reason(boundary)}")
+        raise InvalidInput(f"boundary is invalid: {shapely.is_valid_reason(boundary)}")
     types = set(shapely.get_type_id(np.asarray(layers.geometry.array))) - {3, 6}
     if types:
-        raise ValueError(f"layers has non-polygonal geometry type ids {sorted(types)}")
+        raise InvalidInput(f"layers has non-polygonal geometry type ids {sorted(types)}")
 
 
 # --- gaps -------------------------------------------------------------------------------

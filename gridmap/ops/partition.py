@@ -10,6 +10,8 @@ import numpy as np
 import shapely
 from shapely import MultiPolygon, Polygon
 
+from gridmap.core.errors import InvalidInput
+
 
 def random_points_in(area: Polygon | MultiPolygon, n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` points spread uniformly over ``area`` (rejection sampling in its bounding box)."""
@@ -43,7 +45,7 @@ def voronoi_partition(
     Returns an array of ``n`` Polygon/MultiPolygon cells (fewer only if seeds coincide).
     """
     if n < 1:
-        raise ValueError(f"a partition needs at least 1 cell, got {n}")
+        raise InvalidInput(f"a partition needs at least 1 cell, got {n}")
     if n == 1:
         return np.array([area], dtype=object)
     seeds = random_points_in(area, n, rng)
@@ -72,6 +74,6 @@ def reading_order(x: np.ndarray, y: np.ndarray, band: float) -> np.ndarray:
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if band <= 0:
-        raise ValueError(f"band height must be positive, got {band}")
+        raise InvalidInput(f"band height must be positive, got {band}")
     rows = np.floor((y.max() - y) / band) if len(y) else y
     return np.lexsort((x, rows))

@@ -15,7 +15,7 @@ from gridmap.core import auth
 from gridmap.core.access import ALL, Principal, scope_of
 from gridmap.core.errors import Forbidden, GridmapError, InvalidInput, Unauthorized
 from gridmap.core.settings import Settings
-from gridmap.layers import audit, users
+from gridmap.layers import audit, events, users
 
 USERNAME_RULE = "2-64 characters: letters, digits, _ . @ -"
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.@-]{2,64}")
@@ -29,8 +29,11 @@ def add_user(
     jurisdiction: str,
     password: str,
     display_name: str = "",
+    department: str | None = None,
 ) -> int:
-    """Create a user after checking name, role, jurisdiction and password (owner's connection)."""
+    """Create a user after checking name, role, jurisdiction, department and password (owner's
+    connection). A role that handles dispatched events (``events:handle``, the ``department``
+    role by default) belongs to a department, given by its code."""
     if not USERNAME_PATTERN.fullmatch(username):
         raise InvalidInput(f"username {username!r} is not {USERNAME_RULE}", field="username")
     if role not in settings.auth.roles:
@@ -47,9 +50,17 @@ def add_user(
         raise InvalidInput(
             f"jurisdiction {jurisdiction} is not a loaded region or grid", field="jurisdiction"
         )
+    department_id = _department_of(conn, settings, role, department)
     auth.check_password_strength(password)
     user_id = users.create_user(
-        conn, username, role, jurisdiction, scope, auth.hash_password(password), display_name
+        conn,
+        username,
+        role,
+        jurisdiction,
+        scope,
+        auth.hash_password(password),
+        display_name,
+        department_id,
     )
     audit.record(
         conn,
@@ -62,10 +73,40 @@ def add_user(
     return user_id
 
 
+def _department_of(
+    conn: Connection, settings: Settings, role: str, department: str | None
+) -> int | None:
+    handles = "events:handle" in settings.auth.permissions(role)
+    if department is None:
+        if handles:
+            raise InvalidInput(
+                f"a {role} user belongs to a department: give its code (--department)",
+                field="department",
+            )
+        return None
+    found = events.department(conn, department)
+    if found is None:
+        raise InvalidInput(f"department {department!r} does not exist", field="department")
+    return found["id"]
+
+
 def change_password(conn: Connection, username: str, password: str) -> None:
     auth.check_password_strength(password)
     users.set_password(conn, username, auth.hash_password(password))
-    audit.record(conn, "user_passwd", object_type="user", object_id=username)
+    record_account_change(conn, "user_passwd", username)
+
+
+def set_disabled(conn: Connection, username: str, disabled: bool) -> None:
+    """Disable a user (their sessions stop at once) or enable them again."""
+    users.set_disabled(conn, username, disabled)
+    record_account_change(conn, "user_disable" if disabled else "user_enable", username)
+
+
+def record_account_change(conn: Connection, action: str, username: str) -> None:
+    """Audit a change to an account, in the account's jurisdiction (its admins see it)."""
+    account = users.lookup(conn, username)
+    scope = account["scope"] if account else None
+    audit.record(conn, action, object_type="user", object_id=username, scope=scope)
 
 
 @dataclass(frozen=True)
@@ -111,6 +152,8 @@ def _refuse(
         actor=username,
         object_type="user",
         object_id=username,
+        # the jurisdiction of the account tried, so its admins see the attempts on it
+        scope=account["scope"] if account else None,
         detail={"reason": reason},
         client=client,
     )
@@ -166,6 +209,7 @@ def sign_in(
         actor=username,
         object_type="user",
         object_id=username,
+        scope=account["scope"],
         detail={"kind": kind},
         client=client,
     )
@@ -182,6 +226,7 @@ def principal_of(
         permissions=settings.auth.permissions(row["role"]),
         user_id=row["id"],
         jurisdiction=row["jurisdiction"],
+        department_id=row.get("department_id"),
         session_kind=kind,
         jti=jti,
         csrf=csrf,
@@ -200,17 +245,31 @@ def authenticate(conn: Connection, settings: Settings, token: str) -> Principal:
 def sign_out(conn: Connection, principal: Principal, client: str | None = None) -> None:
     if principal.jti:
         users.revoke_session(conn, principal.jti)
-    audit.record(conn, "logout", actor=principal.username, client=client)
+    audit.record(
+        conn,
+        "logout",
+        actor=principal.username,
+        object_type="user",
+        object_id=principal.username,
+        scope=principal.scope,
+        client=client,
+    )
 
 
 # -- demo accounts --------------------------------------------------------------------------
 
 
 def create_demo_users(
-    conn: Connection, settings: Settings, county: str, grid: str | None, out: Path
+    conn: Connection,
+    settings: Settings,
+    county: str,
+    grid: str | None,
+    out: Path,
+    department: str | None = None,
 ) -> Path:
     """One admin (whole system) and one user per role (the county; a grid for the grid
-    worker), with random passwords written once to ``out`` (mode 0600)."""
+    worker; ``department``, a department's code, for roles that handle dispatched events),
+    with random passwords written once to ``out`` (mode 0600)."""
     lines = [
         "# gridmap demo accounts (shown once; change or disable them)",
         "# username\trole\tjurisdiction\tpassword",
@@ -219,7 +278,19 @@ def create_demo_users(
         jurisdiction = {"admin": ALL, "grid_worker": grid or county}.get(role, county)
         password = auth.generate_password()
         username = role if role == "admin" else f"demo_{role}"
-        add_user(conn, settings, username, role, jurisdiction, password, f"demo {role}")
+        handles = "events:handle" in settings.auth.permissions(role)
+        if handles and department is None:
+            continue  # no department to belong to
+        add_user(
+            conn,
+            settings,
+            username,
+            role,
+            jurisdiction,
+            password,
+            f"demo {role}",
+            department if handles else None,
+        )
         lines.append(f"{username}\t{role}\t{jurisdiction}\t{password}")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.touch(mode=0o600, exist_ok=True)

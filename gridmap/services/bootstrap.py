@@ -14,7 +14,7 @@ from gridmap.core.settings import Settings
 from gridmap.db import migrate
 from gridmap.db.engine import engine_for, owner_url
 from gridmap.db.scope import apply_scope
-from gridmap.demo import city, county
+from gridmap.demo import city, county, departments
 from gridmap.ingest.regions import load_regions
 from gridmap.layers import grids, users
 from gridmap.services import accounts
@@ -37,12 +37,16 @@ def prepare(settings: Settings, demo: bool = True) -> dict[str, Any]:
         if demo and grids.count(conn) == 0:
             done["regions"] = load_regions(conn).written
             done["demo"] = county.load_demo(conn)
+            done["departments"] = departments.load(conn, county.COUNTY_CODE)
             done["people"] = _demo_people(conn, settings)
         if demo and users.count(conn) == 0:
             first_grid = grids.first_code(conn, county.COUNTY_CODE[:6])
             out = settings.db.data_dir / DEMO_USERS_FILE
+            bureau = f"{county.COUNTY_CODE[:6]}-{departments.COUNTY_BUREAUS[0][0]}"
             done["users"] = str(
-                accounts.create_demo_users(conn, settings, county.COUNTY_CODE, first_grid, out)
+                accounts.create_demo_users(
+                    conn, settings, county.COUNTY_CODE, first_grid, out, department=bureau
+                )
             )
     return done
 

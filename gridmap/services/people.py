@@ -92,19 +92,35 @@ def present(
             }
         )
     if disclosure.unmasked and shown:
+        _audit_read(conn, disclosure, shown, context)
+    return shown
+
+
+def _audit_read(
+    conn: Connection,
+    disclosure: Disclosure,
+    shown: list[dict[str, Any]],
+    context: dict[str, Any],
+) -> None:
+    """One ``pii_read`` entry per grid whose residents were shown unmasked, in that grid's
+    scope: the admins of the grid, its township and its county each see every read of it."""
+    by_grid: dict[str | None, list[int]] = {}
+    for resident in shown:
+        by_grid.setdefault(resident["grid_code"], []).append(resident["id"])
+    for grid, ids in by_grid.items():
         audit.record(
             conn,
             "pii_read",
             object_type="residents",
-            object_id=",".join(str(r["id"]) for r in shown[:50]),
+            object_id=",".join(str(i) for i in ids[:50]),
+            scope=grid,
             detail={
                 "purpose": disclosure.purpose,
                 "fields": ["id_number", "phone"],
-                "residents": [r["id"] for r in shown],
+                "residents": ids,
                 **context,
             },
         )
-    return shown
 
 
 def _labelled(counts: dict[str, int], labels: dict[str, Any], key: str) -> list[dict[str, Any]]:

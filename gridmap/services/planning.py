@@ -5,8 +5,6 @@ module loads its inputs, writes its results and keeps codes stable.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,26 +27,38 @@ from gridmap.ops.merge import MergeOptions, MergeResult, merge_sources
 WGS84 = "EPSG:4326"
 
 
-@contextlib.contextmanager
-def _input_errors() -> Iterator[None]:
-    """The geometry operations refuse bad input with ValueError: say it as the caller's error."""
-    try:
-        yield
-    except ValueError as error:
-        raise InvalidInput(str(error)) from None
+@dataclass(frozen=True)
+class Outline:
+    """A region's name and the outer frame its grids must fill (EPSG:4326), and where that
+    frame came from: its own boundary, or the union of its children's."""
+
+    name: str
+    boundary: shapely.Geometry
+    source: str
 
 
-def _region(conn: Connection, code: str) -> tuple[str, shapely.Geometry]:
-    """A region's name and boundary; a clear error when it has none yet."""
+def _region(conn: Connection, code: str) -> Outline:
+    """A region's outline: its boundary or, when it has none (planners often receive township
+    polygons only), the union of its townships' (or villages') boundaries; a clear error when
+    neither exists."""
     found = regions.outline(conn, code)
     if found is None:
         raise NotFound(f"region {code} does not exist (or lies outside your jurisdiction)")
     name, wkb = found
-    if wkb is None:
-        raise InvalidInput(
-            f"region {code} ({name}) has no boundary: import one first (gridmap import regions)"
-        )
-    return name, shapely.from_wkb(wkb)
+    if wkb is not None:
+        return Outline(name, shapely.from_wkb(wkb), "the region's boundary")
+    prefix = parse_region_code(code).prefix
+    for level in ("township", "village"):
+        under = regions.boundaries_under(conn, prefix, (level,))
+        children = [r for r in under if r["code"] != code]
+        if children:
+            union = shapely.union_all(shapely.from_wkb([r["wkb"] for r in children]))
+            source = f"the union of its {len(children)} {level} boundaries (it has none of its own)"
+            return Outline(name, union, source)
+    raise InvalidInput(
+        f"region {code} ({name}) has no boundary and no township or village boundaries:"
+        " import one first (gridmap import regions)"
+    )
 
 
 def _metric(geometry: shapely.Geometry) -> str:
@@ -114,8 +124,7 @@ def _coded(
     if parents is None:
         parents = _parents(conn, prefix, cells.geometry, region)
     previous = _current(conn, prefix, cells.crs)
-    with _input_errors():
-        codes = assign_codes(cells, parents, previous if len(previous) else None)
+    codes = assign_codes(cells, parents, previous if len(previous) else None)
     frame = gpd.GeoDataFrame(
         {"code": codes, "region_code": parents, "name": names},
         geometry=cells.geometry.values,
@@ -152,7 +161,7 @@ def check_cover(conn: Connection, plan: Plan, tolerance: float = 1e-6) -> None:
     stray = [c for c in plan.grids.code if not str(c).startswith(prefix)]
     if stray:
         raise InvalidInput(f"grid codes {stray[:5]} do not lie under region {plan.region}")
-    _, boundary = _region(conn, plan.region)
+    boundary = _region(conn, plan.region).boundary
     union = shapely.union_all(plan.grids.geometry.values)
     off = shapely.symmetric_difference(union, boundary).area / max(boundary.area, 1e-12)
     if off > tolerance:
@@ -166,7 +175,8 @@ def merge_region(
     conn: Connection, settings: Settings, region: str, base: str, reason: str | None = None
 ) -> dict[str, Any]:
     """Build the unified grid system of a region from its departments' newest layers."""
-    name, boundary = _region(conn, region)
+    outline = _region(conn, region)
+    name, boundary = outline.name, outline.boundary
     prefix = parse_region_code(region).prefix
     rows = sources.latest_grids(conn, prefix)
     if not rows:
@@ -191,12 +201,17 @@ def merge_region(
         snap_tolerance_m=settings.grid.snap_tolerance_m,
     )
     metric = layers.to_crs(crs)
-    with _input_errors():
-        result, parents = _merge_by_parent(conn, region, boundary, metric, base, options)
+    result, parents = _merge_by_parent(conn, region, boundary, metric, base, options)
     names = _merged_names(result.grids, layers)
     plan = _coded(conn, region, result.grids, names, parents)
     written = apply_plan(conn, plan, "merge", reason or f"merge of {region} on {base}")
-    report = {**result.report, "written": written, "region": region, "base": base}
+    report = {
+        **result.report,
+        "written": written,
+        "region": region,
+        "base": base,
+        "outline": outline.source,
+    }
     merge_id = merges.record(conn, region, base, options.__dict__, report)
     merges.write_crosswalk(conn, merge_id, _crosswalk_rows(result.crosswalk, layers, plan))
     audit.record(
@@ -232,7 +247,7 @@ def _child_regions(conn: Connection, region: str, crs: str, snap: float) -> gpd.
             f"region {region} has no township or village boundaries to nest "
             "grids in: import them first (gridmap import regions)"
         )
-    _, boundary = _region(conn, region)
+    boundary = _region(conn, region).boundary
     return gpd.GeoDataFrame({"code": [region]}, geometry=[boundary], crs=WGS84).to_crs(crs)
 
 
@@ -371,11 +386,11 @@ def propose_division(
 ) -> Plan:
     """Divide a region into ``n`` contiguous grids balanced by the points' weight (a proposal
     to preview; nothing is written)."""
-    name, boundary = _region(conn, region)
+    region_outline = _region(conn, region)
+    name, boundary = region_outline.name, region_outline.boundary
     crs = _metric(boundary)
     outline = gpd.GeoSeries([boundary], crs=WGS84).to_crs(crs).iloc[0]
-    with _input_errors():
-        result = divide_region(outline, points.to_crs(crs), n, weight, options or DivideOptions())
+    result = divide_region(outline, points.to_crs(crs), n, weight, options or DivideOptions())
     names = [f"{name}网格" for _ in range(len(result.grids))]
     plan = _coded(conn, region, result.grids, names)
     plan.grids["load"] = result.grids["load"].to_numpy()

@@ -82,6 +82,63 @@ def test_refusals_come_with_reasons(as_user) -> None:
     assert "no loaded township" in outside.json()["detail"]
 
 
+# what a library says when it fails: never meant for the client
+INTERNAL = ("NoneType", "attribute", "Traceback", "Exception", "/tmp/", "/var/")
+
+
+def _clear(response, field: str, *words: str) -> None:
+    """A 400 naming the field and what was expected, with no exception's text."""
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["field"] == field, body
+    assert not any(word in body["detail"] for word in INTERNAL), body["detail"]
+    for word in words:
+        assert word in body["detail"], body["detail"]
+
+
+def test_bad_geojson_is_refused_in_words(as_user) -> None:
+    planner = as_user("planner_c")
+    code = _first(planner, TOWNSHIP_C)["id"]
+    empty = planner.post("/api/v1/grids", json={"geometry": {}, "name": "桃源第1网格"})
+    _clear(empty, "geometry", "GeoJSON Polygon or MultiPolygon", '"coordinates"', "got {}")
+    broken = {"type": "Polygon", "coordinates": [[117.2, 28.4]]}
+    _clear(
+        planner.post("/api/v1/grids", json={"geometry": broken, "name": "x"}),
+        "geometry",
+        "do not make a Polygon",
+    )
+    _clear(
+        planner.post(f"/api/v1/grids/{code}/split", json={"line": {"type": "LineString"}}),
+        "line",
+        "GeoJSON LineString or MultiLineString",
+    )
+    _clear(
+        planner.post(
+            "/api/v1/divide/preview",
+            json={"region": TOWNSHIP_C, "grids": 3, "points": {"features": [{"x": 1}]}},
+        ),
+        "points",
+        "feature 1 has no geometry",
+    )
+    bad_points = {"type": "FeatureCollection", "features": [{"geometry": {"type": "Point"}}]}
+    _clear(
+        planner.post(
+            "/api/v1/divide/preview",
+            json={"region": TOWNSHIP_C, "grids": 3, "points": bad_points},
+        ),
+        "points",
+        "FeatureCollection",
+    )
+    _clear(
+        planner.post(
+            "/api/v1/divide/accept",
+            json={"region": TOWNSHIP_C, "proposal": {"type": "FeatureCollection"}},
+        ),
+        "proposal",
+        "FeatureCollection",
+    )
+
+
 def test_point_in_time(as_user) -> None:
     viewer = as_user("viewer")
     feature = _first(viewer, TOWNSHIP_C)

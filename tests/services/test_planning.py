@@ -88,8 +88,42 @@ def test_merge_is_a_valid_coverage_of_the_county_with_stable_codes(
 def test_merge_refuses_without_layers_or_base(conn: Connection, settings, real_county) -> None:
     with pytest.raises(InvalidInput, match="'安监' has no layer"):
         planning.merge_region(conn, settings, COUNTY, "安监")
-    with pytest.raises(InvalidInput, match="has no boundary: import one first"):
+    with pytest.raises(
+        InvalidInput, match="has no boundary and no township or village boundaries: import one"
+    ):
         planning.merge_region(conn, settings, "110101000000", "综治")
+
+
+def test_a_county_without_an_outline_merges_inside_its_townships(
+    conn: Connection, settings: Settings, real_county
+) -> None:
+    """Planners often receive township polygons only: the union of the townships is the outer
+    frame, and the result is the one an outline drawn from them by hand gives."""
+    with_outline = planning.merge_region(conn, settings, COUNTY, "综治")
+    assert with_outline["outline"] == "the region's boundary"
+    codes, _, _ = _unified(conn)
+    conn.execute(text("UPDATE regions SET boundary = NULL WHERE code = :c"), {"c": COUNTY})
+    without = planning.merge_region(conn, settings, COUNTY, "综治")
+    assert without["outline"].startswith("the union of its 17 township boundaries")
+    assert without["valid"] is True and without["grids_out"] == with_outline["grids_out"]
+    assert without["written"]["unchanged"] == len(codes) and without["written"]["inserted"] == 0
+    again, _, again_cells = _unified(conn)
+    assert again == codes and shapely.coverage_is_valid(again_cells)
+    townships = shapely.union_all(
+        shapely.from_wkb(
+            [
+                bytes(w)
+                for w in conn.execute(
+                    text(
+                        "SELECT ST_AsBinary(boundary) FROM regions WHERE level = 'township'"
+                        " AND code LIKE '361126%'"
+                    )
+                ).scalars()
+            ]
+        )
+    )
+    union = shapely.coverage_union_all(again_cells)
+    assert shapely.symmetric_difference(union, townships).area < 1e-6 * townships.area
 
 
 def test_divide_a_township_into_balanced_grids(conn: Connection, settings: Settings) -> None:

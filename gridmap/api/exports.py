@@ -1,0 +1,57 @@
+"""Tables as files: CSV (UTF-8 with a BOM, as Excel opens it) or XLSX (openpyxl, written
+row by row), for the lists and KPI tables users take away."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from fastapi.responses import Response, StreamingResponse
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _cell(value: Any) -> Any:
+    if value is None or isinstance(value, int | float | str):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def table(
+    rows: Iterable[dict[str, Any]],
+    columns: Sequence[tuple[str, str]],
+    fmt: str,
+    name: str,
+) -> Response:
+    """``rows`` as a CSV or XLSX download; ``columns`` are (key, heading) pairs."""
+    headings = [heading for _, heading in columns]
+    keys = [key for key, _ in columns]
+    disposition = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    if fmt == "csv":
+
+        def lines() -> Iterable[str]:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(headings)
+            yield "\ufeff" + buffer.getvalue()
+            for row in rows:
+                buffer.seek(0)
+                buffer.truncate()
+                writer.writerow([_cell(row.get(k)) for k in keys])
+                yield buffer.getvalue()
+
+        return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=disposition)
+    from openpyxl import Workbook  # only XLSX exports need it
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(name[:31])
+    sheet.append(headings)
+    for row in rows:
+        sheet.append([_cell(row.get(k)) for k in keys])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return Response(buffer.getvalue(), media_type=XLSX, headers=disposition)
