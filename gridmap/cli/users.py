@@ -32,10 +32,14 @@ def _read_password(from_stdin: bool, prompt: str = "new password") -> tuple[str,
 def user_add(
     name: Annotated[str, typer.Argument(help="username")],
     role: Annotated[
-        str, typer.Option(help="admin, planner, dispatcher, engineer, grid_worker, viewer")
+        str,
+        typer.Option(help="admin, planner, dispatcher, engineer, grid_worker, viewer, department"),
     ],
     jurisdiction: Annotated[str, typer.Option(help="region code (12 digits) or grid code")],
     display_name: Annotated[str, typer.Option(help="a person's name")] = "",
+    department: Annotated[
+        str | None, typer.Option(help="a department user's department (its code)")
+    ] = None,
     password_stdin: Annotated[bool, typer.Option(help="read the password from stdin")] = False,
 ) -> None:
     """Add a user; prints a generated password once (or reads one with --password-stdin)."""
@@ -46,7 +50,7 @@ def user_add(
         migrate.upgrade(url)
         with transaction(url) as conn:
             accounts.add_user(
-                conn, get_settings(), name, role, jurisdiction, password, display_name
+                conn, get_settings(), name, role, jurisdiction, password, display_name, department
             )
     console.print(f"user {name} added: role {role}, jurisdiction {jurisdiction}")
     if generated:
