@@ -42,40 +42,27 @@ def _staff_page(request: Request, settings: Settings, path: str, page: str) -> R
     return FileResponse(STATIC_DIR / page, media_type="text/html")
 
 
-@router.get("/map", include_in_schema=False)
-def staff_map(request: Request, settings: SettingsDep) -> Response:
-    """The staff map behind login (a signed-in cookie); others are sent to /login."""
-    return _staff_page(request, settings, "/map", "map.html")
+# the staff pages behind login: path → (file, what it is)
+STAFF_PAGES = {
+    "/map": ("map.html", "the staff map"),
+    "/planner": ("planner.html", "the planner's workbench (规划): edit grids, merge, divide"),
+    "/profile": ("profile.html", "the grid profile (网格画像) of ?code= with drill-down"),
+    "/centre": ("centre.html", "the dispatch desk (综治中心): queue, map of events, KPIs"),
+    "/worker": ("worker.html", "the grid worker's phone page (网格员): report, patrol, tasks"),
+    "/department": ("department.html", "a department's dispatched events (职能部门)"),
+}
 
 
-@router.get("/planner", include_in_schema=False)
-def planner(request: Request, settings: SettingsDep) -> Response:
-    """The planner's workbench (规划): edit grids, import department layers, merge reports."""
-    return _staff_page(request, settings, "/planner", "planner.html")
+def _add_staff_page(path: str, page: str, what: str) -> None:
+    def staff_page(request: Request, settings: SettingsDep) -> Response:
+        return _staff_page(request, settings, path, page)
+
+    staff_page.__doc__ = f"{what[0].upper()}{what[1:]}, behind login (others go to /login)."
+    router.add_api_route(path, staff_page, methods=["GET"], include_in_schema=False)
 
 
-@router.get("/profile", include_in_schema=False)
-def profile(request: Request, settings: SettingsDep) -> Response:
-    """The grid profile (网格画像) of ``?code=`` (a grid or region), with drill-down."""
-    return _staff_page(request, settings, "/profile", "profile.html")
-
-
-@router.get("/centre", include_in_schema=False)
-def centre(request: Request, settings: SettingsDep) -> Response:
-    """The dispatch desk (综治中心指挥调度): the queue, the map of events, KPIs."""
-    return _staff_page(request, settings, "/centre", "centre.html")
-
-
-@router.get("/worker", include_in_schema=False)
-def worker(request: Request, settings: SettingsDep) -> Response:
-    """The grid worker's phone page (网格员): report, patrol, all safe, my tasks."""
-    return _staff_page(request, settings, "/worker", "worker.html")
-
-
-@router.get("/department", include_in_schema=False)
-def department(request: Request, settings: SettingsDep) -> Response:
-    """A department's view of its dispatched events (职能部门): accept, return, report back."""
-    return _staff_page(request, settings, "/department", "department.html")
+for _path, (_page, _what) in STAFF_PAGES.items():
+    _add_staff_page(_path, _page, _what)
 
 
 @router.get("/report", include_in_schema=False)
