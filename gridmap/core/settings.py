@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gridmap.core.camera_settings import CameraSettings
 from gridmap.core.event_settings import EventSettings
 
 
@@ -350,6 +351,7 @@ class Settings:
         self.security = SecuritySettings()
         self.people = PeopleSettings()
         self.events = EventSettings()
+        self.cameras = CameraSettings()
 
 
 @lru_cache

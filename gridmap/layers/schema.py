@@ -6,6 +6,7 @@ from gridmap.db.schema import metadata
 from gridmap.layers import (  # noqa: F401  (importing them declares their tables)
     audit,
     buildings,
+    cameras,
     events,
     fieldwork,
     grid_history,

@@ -72,7 +72,7 @@ tie_history_table = sa.Table(
 )
 
 
-LOCATED = ("buildings", "places", "things", "organisations", "events")
+LOCATED = ("buildings", "places", "things", "organisations", "events", "cameras")
 
 
 def retie(conn: Connection, area_wkb: bytes | None = None) -> dict[str, int]:
