@@ -8,6 +8,8 @@ configured pixel density, minus what buildings hide).
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from geoalchemy2 import Geometry
 from sqlalchemy import Connection, text
@@ -93,3 +95,116 @@ def count(conn: Connection) -> int:
 
 def natural_village_count(conn: Connection) -> int:
     return sql.rows(conn, "SELECT count(*) AS n FROM natural_villages")[0]["n"]
+
+
+# -- bad records (问题点位) -------------------------------------------------------------------
+
+# every check as SQL over the camera ``c`` giving the reason it fails (NULL: it passes);
+# bound: :provinces, :camera_types, :fixed_types, :max_height, :min_hfov
+CHECKS: dict[str, str] = {
+    "malformed_id": "CASE WHEN c.device_id !~ '^[0-9]{20}$' THEN format('device ID %s is not"
+    " 20 digits (GB/T 28181)', c.device_id) END",
+    "unknown_province": "CASE WHEN c.device_id ~ '^[0-9]{20}$' AND NOT (left(c.device_id, 2)"
+    " = ANY (:provinces)) THEN format('device ID %s: %s is not a province code', c.device_id,"
+    " left(c.device_id, 2)) END",
+    "not_a_camera": "CASE WHEN c.device_id ~ '^[0-9]{20}$' AND NOT (substr(c.device_id, 11, 3)"
+    " = ANY (:camera_types)) THEN format('device ID %s: type %s is not a camera (cameras: %s)',"
+    " c.device_id, substr(c.device_id, 11, 3), array_to_string(:camera_types, ', ')) END",
+    "centre_mismatch": "CASE WHEN c.device_id ~ '^[0-9]{20}$' AND c.grid_code IS NOT NULL AND"
+    " left(c.device_id, 6) <> left(c.grid_code, 6) THEN format('device ID %s names county %s,"
+    " but the camera stands in %s', c.device_id, left(c.device_id, 6), left(c.grid_code, 6)) END",
+    "no_position": "CASE WHEN ST_X(c.pt) = 0 AND ST_Y(c.pt) = 0 THEN 'at (0, 0): no real"
+    " position' END",
+    "outside_grids": "CASE WHEN c.grid_code IS NULL AND NOT (ST_X(c.pt) = 0 AND ST_Y(c.pt) = 0)"
+    " THEN format('at %s,%s: in no grid', round(ST_X(c.pt)::numeric, 6),"
+    " round(ST_Y(c.pt)::numeric, 6)) END",
+    "no_direction": "CASE WHEN coalesce(c.ptz_type, 3) = ANY (:fixed_types) AND c.direction IS"
+    " NULL THEN 'a fixed camera without a direction' END",
+    "bad_direction": "CASE WHEN c.direction < 0 OR c.direction >= 360 THEN format('direction"
+    " %s° is not in 0–360', c.direction) END",
+    "impossible_height": "CASE WHEN c.height <= 0 OR c.height > :max_height THEN"
+    " format('height %s m is impossible (0–%s m)', c.height, :max_height) END",
+    "impossible_hfov": "CASE WHEN c.hfov < :min_hfov OR c.hfov > 360 OR (c.hfov >= 180 AND"
+    " coalesce(c.ptz_type, 3) = ANY (:fixed_types)) THEN format('horizontal field of view %s° is"
+    " impossible for this camera', c.hfov) END",
+}
+_PAIRS = """
+    SELECT a.id, 'duplicate_id' AS problem,
+           format('device ID %s is also on record %s', a.device_id, b.id) AS reason
+      FROM cameras a JOIN cameras b ON b.device_id = a.device_id AND b.id <> a.id
+     WHERE a.device_id IS NOT NULL AND {scope_a}
+    UNION ALL
+    SELECT a.id, 'same_spot',
+           format('same spot and direction as record %s (%s m)', b.id,
+                  round(ST_Distance(a.pt::geography, b.pt::geography)::numeric, 1))
+      FROM cameras a JOIN cameras b
+        ON b.id <> a.id AND ST_DWithin(a.pt::geography, b.pt::geography, :same_spot)
+       AND b.pt && ST_Expand(a.pt, :spot_degrees)
+     WHERE {scope_a} AND (a.direction IS NULL AND b.direction IS NULL
+           OR abs(mod((a.direction - b.direction + 540)::numeric, 360) - 180) <= :same_direction)
+"""
+_SWAPPED = """
+    SELECT c.id, 'swapped_lonlat',
+           format('longitude and latitude look swapped: %s,%s lies in %s',
+                  round(ST_Y(c.pt)::numeric, 6), round(ST_X(c.pt)::numeric, 6), r.code)
+      FROM cameras c JOIN regions r ON r.code = left(c.home_region, 6) || '000000'
+     WHERE c.grid_code IS NULL AND {scope} AND r.boundary IS NOT NULL
+       AND ST_Intersects(r.boundary, ST_SetSRID(ST_MakePoint(ST_Y(c.pt), ST_X(c.pt)), 4326))
+    UNION ALL
+    SELECT c.id, 'far_outside',
+           format('%s km outside its county %s', round((ST_Distance(c.pt::geography,
+                  r.boundary::geography) / 1000)::numeric, 1), r.code)
+      FROM cameras c JOIN regions r ON r.code = left(c.home_region, 6) || '000000'
+     WHERE c.grid_code IS NULL AND {scope} AND r.boundary IS NOT NULL
+       AND NOT (ST_X(c.pt) = 0 AND ST_Y(c.pt) = 0)
+       AND NOT ST_DWithin(c.pt::geography, r.boundary::geography, :far_outside)
+       AND NOT ST_Intersects(r.boundary, ST_SetSRID(ST_MakePoint(ST_Y(c.pt), ST_X(c.pt)), 4326))
+"""
+
+
+def problems(conn: Connection, prefix: str | None, params: dict[str, Any]) -> list[dict]:
+    """Every problem of every camera under a region prefix (the caller's, by RLS): the record,
+    where it is, the problem's code and its reason."""
+    scope = sql.Where().code_range("c.region_code", prefix)
+    checks = ", ".join(f"'{name}'" for name in CHECKS)
+    reasons = ", ".join(f"CAST({expression} AS text)" for expression in CHECKS.values())
+    query = f"""
+        WITH found AS (
+          SELECT c.id, u.problem, u.reason
+            FROM cameras c CROSS JOIN LATERAL unnest(ARRAY[{checks}], ARRAY[{reasons}])
+                 AS u(problem, reason)
+           WHERE {scope.sql} AND u.reason IS NOT NULL
+          UNION ALL {_PAIRS.format(scope_a=scope.sql.replace("c.", "a."))}
+          UNION ALL {_SWAPPED.format(scope=scope.sql)})
+        SELECT c.id, c.device_id, c.name, c.grid_code, c.region_code, c.status,
+               ST_X(c.pt) AS lon, ST_Y(c.pt) AS lat, f.problem, f.reason
+          FROM found f JOIN cameras c ON c.id = f.id
+         ORDER BY c.region_code, c.grid_code NULLS LAST, c.id, f.problem
+    """
+    spot = params["same_spot"]
+    return sql.rows(conn, query, {**scope.params, **params, "spot_degrees": spot / 80_000})
+
+
+def named_buildings(conn: Connection, prefix: str | None) -> list[dict[str, Any]]:
+    """Cameras whose address names a building, with both positions (WGS84): for the GCJ-02
+    check, made in Python (the conversion is not in PostGIS)."""
+    scope = sql.Where().code_range("c.region_code", prefix)
+    return sql.rows(
+        conn,
+        "SELECT c.id, ST_X(c.pt) AS lon, ST_Y(c.pt) AS lat, b.code AS building,"
+        " ST_X(b.pt) AS b_lon, ST_Y(b.pt) AS b_lat FROM cameras c"
+        " JOIN buildings b ON b.address = c.address"
+        f" WHERE c.address IS NOT NULL AND coalesce(c.declared_crs, 'WGS84') <> 'GCJ-02'"
+        f" AND {scope.sql}",
+        scope.params,
+    )
+
+
+def by_ids(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
+    """Cameras by id, with where they are (the fields a problem list shows)."""
+    return sql.rows(
+        conn,
+        "SELECT c.id, c.device_id, c.name, c.grid_code, c.region_code, c.status,"
+        " ST_X(c.pt) AS lon, ST_Y(c.pt) AS lat FROM cameras c WHERE c.id = ANY (:ids)",
+        {"ids": ids},
+    )

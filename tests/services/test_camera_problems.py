@@ -1,0 +1,105 @@
+"""Bad camera records (问题点位), each found with its reason: faults injected into good records
+of the demo county, as an engineer would find them in a real archive."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Connection, text
+
+from gridmap.core.settings import Settings
+from gridmap.ops.chinacrs import wgs84_to_gcj02
+from gridmap.services import cameras
+
+COUNTY = "361126000000"
+
+
+def _id(sequence: int, county: str = "361126", kind: str = "132") -> str:
+    """A GB/T 28181 ID: centre 8 + industry 2 + type 3 + network 1 + serial 6."""
+    return f"{county}00" + "01" + kind + "0" + f"{sequence:06d}"
+
+
+@pytest.fixture
+def spot(conn: Connection) -> dict:
+    row = conn.execute(
+        text(
+            "SELECT g.code, ST_X(ST_PointOnSurface(g.boundary)) AS lon,"
+            " ST_Y(ST_PointOnSurface(g.boundary)) AS lat FROM grids g"
+            " WHERE length(g.code) = 15 ORDER BY g.code LIMIT 1"
+        )
+    ).one()
+    return {"grid": row.code, "lon": row.lon, "lat": row.lat}
+
+
+def _camera(conn: Connection, lon: float, lat: float, **fields) -> int:
+    values = {
+        "device_id": None,
+        "source": "ledger",
+        "name": "test",
+        "ptz_type": 3,
+        "direction": 90.0,
+        "height": 5.0,
+        "hfov": 85.0,
+        "address": None,
+        "home_region": COUNTY,
+        **fields,
+    }
+    columns = ", ".join(values)
+    return conn.execute(
+        text(
+            f"INSERT INTO cameras ({columns}, pt, grid_code) SELECT"
+            f" {', '.join(':' + c for c in values)}, p.pt,"
+            " (SELECT code FROM grids g WHERE length(code) = 15 AND ST_Intersects(g.boundary,"
+            " p.pt) LIMIT 1) FROM (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS pt) p"
+            " RETURNING id"
+        ),
+        {**values, "lon": lon, "lat": lat},
+    ).scalar_one()
+
+
+def test_every_fault_is_found_with_its_reason(
+    conn: Connection, settings: Settings, spot: dict
+) -> None:
+    lon, lat = spot["lon"], spot["lat"]
+    good = _camera(conn, lon, lat, device_id=_id(1))
+    faults = {
+        "malformed_id": _camera(conn, lon + 0.001, lat, device_id="36112600A1"),
+        "not_a_camera": _camera(conn, lon + 0.002, lat, device_id=_id(2, kind="118")),
+        "centre_mismatch": _camera(conn, lon + 0.003, lat, device_id=_id(3, county="361127")),
+        "no_direction": _camera(conn, lon + 0.004, lat, device_id=_id(4), direction=None),
+        "impossible_height": _camera(conn, lon + 0.005, lat, device_id=_id(5), height=120),
+        "impossible_hfov": _camera(conn, lon + 0.006, lat, device_id=_id(6), hfov=400),
+        "no_position": _camera(conn, 0, 0, device_id=_id(7)),
+        "swapped_lonlat": _camera(conn, lat, lon, device_id=_id(8)),
+        "far_outside": _camera(conn, lon + 3, lat + 3, device_id=_id(9)),
+    }
+    twin = _camera(conn, lon + 0.00001, lat, device_id=_id(1))  # same ID, same spot, same way
+    found = cameras.problems(conn, settings, None)
+    by_record: dict[int, dict[str, str]] = {}
+    for problem in found:
+        by_record.setdefault(problem["id"], {})[problem["problem"]] = problem["reason"]
+    for expected, record in faults.items():
+        assert expected in by_record.get(record, {}), (expected, by_record.get(record))
+    assert "type 118 is not a camera" in by_record[faults["not_a_camera"]]["not_a_camera"]
+    assert "names county 361127" in by_record[faults["centre_mismatch"]]["centre_mismatch"]
+    assert "20 digits" in by_record[faults["malformed_id"]]["malformed_id"]
+    assert by_record[good] == {
+        "duplicate_id": f"device ID {_id(1)} is also on record {twin}",
+        "same_spot": by_record[good]["same_spot"],
+    }
+    assert f"record {twin}" in by_record[good]["same_spot"]
+    assert "far_outside" not in by_record[faults["swapped_lonlat"]]
+
+
+def test_a_position_from_a_map_app_is_recognised(
+    conn: Connection, settings: Settings, spot: dict
+) -> None:
+    building = conn.execute(
+        text("SELECT address, ST_X(pt), ST_Y(pt) FROM buildings WHERE grid_code = :g LIMIT 1"),
+        {"g": spot["grid"]},
+    ).one()
+    gcj_lon, gcj_lat = wgs84_to_gcj02(building[1], building[2])
+    record = _camera(conn, float(gcj_lon), float(gcj_lat), device_id=_id(20), address=building[0])
+    fine = _camera(conn, building[1], building[2], device_id=_id(21), address=building[0])
+    found = {(p["id"], p["problem"]): p["reason"] for p in cameras.problems(conn, settings, None)}
+    assert "looks GCJ-02 though declared WGS84" in found[(record, "looks_gcj02")]
+    assert (fine, "looks_gcj02") not in found
