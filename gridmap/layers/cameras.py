@@ -208,3 +208,123 @@ def by_ids(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
         " ST_X(c.pt) AS lon, ST_Y(c.pt) AS lat FROM cameras c WHERE c.id = ANY (:ids)",
         {"ids": ids},
     )
+
+
+# -- coverage (覆盖) -----------------------------------------------------------------------
+
+COVERAGE_GROUPS = {
+    "grid": "g.code",
+    "village": "g.region_code",
+    "township": "left(g.code, 9) || '000'",
+}
+_COVERAGE = """
+    WITH area AS (
+      SELECT g.code, g.region_code, g.boundary, ST_Area(g.boundary::geography) AS m2
+        FROM grids g WHERE length(g.code) = 15 AND {grids}),
+    views AS (
+      SELECT c.sector FROM cameras c
+       WHERE c.sector IS NOT NULL AND NOT c.planned AND c.status = ANY (:working)
+         AND {cameras}),
+    seen AS (
+      SELECT a.code,
+             ST_Area(ST_Union(ST_Intersection(v.sector, a.boundary))::geography) AS m2
+        FROM area a JOIN views v ON v.sector && a.boundary AND ST_Intersects(v.sector, a.boundary)
+       GROUP BY a.code),
+    cams AS (
+      SELECT c.grid_code AS code, count(*) AS cameras,
+             count(*) FILTER (WHERE c.status = ANY (:working)) AS working,
+             count(*) FILTER (WHERE c.ptz_type = ANY (:turning)) AS turning,
+             count(*) FILTER (WHERE c.sector IS NULL) AS without_view
+        FROM cameras c WHERE c.grid_code IS NOT NULL AND NOT c.planned AND {cameras}
+       GROUP BY 1),
+    seen_buildings AS (
+      SELECT DISTINCT b.id, b.grid_code FROM views v
+        JOIN buildings b ON b.pt && v.sector AND ST_Intersects(v.sector, b.pt)),
+    buildings_in AS (
+      SELECT b.grid_code AS code, count(*) AS buildings, count(s.id) AS buildings_seen,
+             sum(h.residents) AS residents,
+             sum(h.residents) FILTER (WHERE s.id IS NOT NULL) AS residents_seen
+        FROM buildings b LEFT JOIN seen_buildings s ON s.id = b.id
+        LEFT JOIN LATERAL (SELECT count(*) AS residents FROM residents r
+                            WHERE r.building_id = b.id) h ON true
+       WHERE {buildings} GROUP BY 1),
+    key_places AS (
+      SELECT p.grid_code AS code, count(*) AS key_places,
+             count(*) FILTER (WHERE EXISTS (SELECT 1 FROM views v
+                              WHERE v.sector && p.pt AND ST_Intersects(v.sector, p.pt)))
+               AS key_places_seen
+        FROM places p WHERE (p.kind = ANY (:key_kinds) OR p.must_visit) AND {places}
+       GROUP BY 1)
+    SELECT {key} AS key, count(*) AS grids, sum(a.m2) AS area_m2,
+           coalesce(sum(s.m2), 0) AS seen_m2,
+           coalesce(sum(c.cameras), 0)::int AS cameras,
+           coalesce(sum(c.working), 0)::int AS working,
+           coalesce(sum(c.turning), 0)::int AS turning,
+           coalesce(sum(c.without_view), 0)::int AS without_view,
+           coalesce(sum(b.buildings), 0)::int AS buildings,
+           coalesce(sum(b.buildings_seen), 0)::int AS buildings_seen,
+           coalesce(sum(b.residents), 0)::int AS residents,
+           coalesce(sum(b.residents_seen), 0)::int AS residents_seen,
+           coalesce(sum(k.key_places), 0)::int AS key_places,
+           coalesce(sum(k.key_places_seen), 0)::int AS key_places_seen
+      FROM area a JOIN grids g ON g.code = a.code
+      LEFT JOIN seen s ON s.code = a.code LEFT JOIN cams c ON c.code = a.code
+      LEFT JOIN buildings_in b ON b.code = a.code LEFT JOIN key_places k ON k.code = a.code
+     GROUP BY 1 ORDER BY 1
+"""
+
+
+def coverage(
+    conn: Connection,
+    prefix: str | None,
+    group: str,
+    working: list[str],
+    turning: list[int],
+    key_kinds: list[str],
+) -> list[dict[str, Any]]:
+    """Per grid, village or township (the caller's, by RLS): cameras (working, turning, without
+    a view yet), the area its working cameras see, and the buildings, residents (through their
+    buildings) and key places they see."""
+
+    def scope(column: str) -> str:
+        return sql.code_range(column) if prefix else "TRUE"
+
+    query = _COVERAGE.format(
+        key=COVERAGE_GROUPS[group],
+        grids=scope("g.code"),
+        cameras=scope("c.grid_code"),
+        buildings=scope("b.grid_code"),
+        places=scope("p.grid_code"),
+    )
+    params = {"prefix": prefix, "working": working, "turning": turning, "key_kinds": key_kinds}
+    return sql.rows(conn, query, params)
+
+
+def natural_village_cameras(
+    conn: Connection, prefix: str | None, radius_m: float, working: list[str]
+) -> list[dict[str, Any]]:
+    """Each natural village with the cameras inside it (or within ``radius_m`` of it when it is
+    given as a point)."""
+    scope = sql.code_range("n.region_code") if prefix else "TRUE"
+    return sql.rows(
+        conn,
+        f"""
+        SELECT n.code, n.name, n.region_code, count(c.id) AS cameras,
+               count(c.id) FILTER (WHERE c.status = ANY (:working)) AS working
+          FROM natural_villages n LEFT JOIN cameras c
+            ON NOT c.planned AND CASE WHEN GeometryType(n.geom) IN ('POINT', 'MULTIPOINT')
+                    THEN ST_DWithin(n.geom::geography, c.pt::geography, :radius)
+                    ELSE ST_Intersects(n.geom, c.pt) END
+         WHERE {scope}
+         GROUP BY n.code, n.name, n.region_code ORDER BY n.code
+        """,
+        {"prefix": prefix, "radius": radius_m, "working": working},
+    )
+
+
+def village_levels(conn: Connection, codes: list[str]) -> dict[str, str]:
+    """The level of each region code (a quota applies to administrative villages)."""
+    found = conn.execute(
+        text("SELECT code, level FROM regions WHERE code = ANY (:codes)"), {"codes": codes}
+    )
+    return dict(found.all())

@@ -75,3 +75,44 @@ def _looks_gcj02(conn: Any, settings: Settings, prefix: str | None) -> list[dict
         )
         found.append({**records[pair["id"]], "problem": "looks_gcj02", "reason": reason})
     return found
+
+
+def _share(part: float, whole: float) -> float | None:
+    return None if not whole else round(part / whole, 4)
+
+
+def coverage(conn: Any, settings: Settings, prefix: str | None, group: str) -> dict[str, Any]:
+    """Coverage per grid, village or township against the quotas and the working-rate target:
+    cameras by status, the shares of area, buildings, residents and key places their working
+    cameras see, and the natural villages (自然村) with their own quota."""
+    config = settings.cameras
+    found = rows.coverage(
+        conn,
+        prefix,
+        group,
+        config.working_statuses,
+        config.turning_ptz_types,
+        config.key_place_kinds,
+    )
+    levels = rows.village_levels(conn, [r["key"] for r in found]) if group == "village" else {}
+    for row in found:
+        quota = config.village_quota if levels.get(row["key"]) == "village" else None
+        working = _share(row["working"], row["cameras"])
+        row.update(
+            area_share=_share(row["seen_m2"], row["area_m2"]),
+            building_share=_share(row["buildings_seen"], row["buildings"]),
+            resident_share=_share(row["residents_seen"], row["residents"]),
+            key_place_share=_share(row["key_places_seen"], row["key_places"]),
+            working_rate=working,
+            working_target=config.working_target,
+            working_met=None if working is None else working >= config.working_target,
+            quota=quota,
+            quota_met=None if quota is None else row["cameras"] >= quota,
+        )
+    natural = rows.natural_village_cameras(
+        conn, prefix, config.natural_village_radius_m, config.working_statuses
+    )
+    for village in natural:
+        village["quota"] = config.natural_village_quota
+        village["quota_met"] = village["cameras"] >= config.natural_village_quota
+    return {"group": group, "groups": found, "natural_villages": natural}

@@ -103,3 +103,33 @@ def test_a_position_from_a_map_app_is_recognised(
     found = {(p["id"], p["problem"]): p["reason"] for p in cameras.problems(conn, settings, None)}
     assert "looks GCJ-02 though declared WGS84" in found[(record, "looks_gcj02")]
     assert (fine, "looks_gcj02") not in found
+
+
+def test_coverage_against_an_independent_count(
+    conn: Connection, settings: Settings, spot: dict
+) -> None:
+    """A disc of 80 m around a working camera, one faulty camera: the covered share of the grid's
+    area and buildings equals what shapely/PostGIS computed directly; the working rate is 1/2."""
+    working = _camera(conn, spot["lon"], spot["lat"], device_id=_id(30), ptz_type=1)
+    _camera(conn, spot["lon"] + 0.0005, spot["lat"], device_id=_id(31), status="faulty")
+    conn.execute(
+        text("UPDATE cameras SET sector = ST_Buffer(pt::geography, 80)::geometry WHERE id = :id"),
+        {"id": working},
+    )
+    result = cameras.coverage(conn, settings, spot["grid"], "grid")
+    (row,) = result["groups"]
+    expected = conn.execute(
+        text(
+            "SELECT ST_Area(ST_Intersection(c.sector, g.boundary)::geography)"
+            " / ST_Area(g.boundary::geography),"
+            " (SELECT count(*) FROM buildings b WHERE b.grid_code = g.code"
+            "   AND ST_Intersects(c.sector, b.pt)),"
+            " (SELECT count(*) FROM buildings b WHERE b.grid_code = g.code)"
+            " FROM cameras c, grids g WHERE c.id = :id AND g.code = :g"
+        ),
+        {"id": working, "g": spot["grid"]},
+    ).one()
+    assert row["key"] == spot["grid"] and row["cameras"] == 2 and row["working"] == 1
+    assert row["area_share"] == pytest.approx(expected[0], abs=1e-4)
+    assert row["buildings_seen"] == expected[1] and row["buildings"] == expected[2]
+    assert row["working_rate"] == 0.5 and row["working_met"] is False
