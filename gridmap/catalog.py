@@ -23,7 +23,7 @@ from sqlalchemy import Connection
 from gridmap.core.errors import NotFound
 from gridmap.core.signals import GridChange, GridHook
 from gridmap.db.sql import BBox
-from gridmap.layers import events, grids, regions, sources, ties
+from gridmap.layers import cameras, events, grids, regions, sources, ties
 
 Features = tuple[list[dict[str, Any]], int]
 
@@ -100,8 +100,25 @@ _LAYERS = (
         tile=events.tile,
         follows_grids=ties.follow_grids,
     ),
+    MapLayer(
+        "cameras",
+        Collection(
+            "摄像机 Cameras",
+            "Sharp Eyes cameras (雪亮工程): the archive of each (一机一档)",
+            cameras.features,
+            cameras.feature,
+            cameras.extent,
+        ),
+        tile=cameras.tile,
+        follows_grids=ties.follow_grids,
+    ),
+    MapLayer("camera_sectors", tile=cameras.sector_tile),
     # located records: tied to the grid and micro-grid holding their point
-    *(MapLayer(name, follows_grids=ties.follow_grids) for name in ties.LOCATED if name != "events"),
+    *(
+        MapLayer(name, follows_grids=ties.follow_grids)
+        for name in ties.LOCATED
+        if name not in ("events", "cameras")
+    ),
 )
 LAYERS: dict[str, MapLayer] = {layer.name: layer for layer in _LAYERS}
 # tables with a point and a grid that deliberately keep the grid they were written with

@@ -14,6 +14,7 @@ from gridmap.api import (
     audit,
     auth,
     buildings,
+    cameras,
     docs,
     errors,
     events,
@@ -64,6 +65,7 @@ ROUTERS = (
     open311,
     fieldwork,
     points,
+    cameras,
 )
 
 

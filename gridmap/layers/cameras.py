@@ -212,6 +212,15 @@ def by_ids(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
 
 # -- coverage (覆盖) -----------------------------------------------------------------------
 
+# residents per building, counted in one pass (residents have no index by building: they
+# are reached through households, which have)
+_RESIDENTS = """
+    SELECT h.building_id, count(*) AS residents
+      FROM residents r JOIN households h ON h.id = r.household_id
+     WHERE h.building_id IN (SELECT b.id FROM buildings b WHERE {buildings})
+     GROUP BY 1
+"""
+
 COVERAGE_GROUPS = {
     "grid": "g.code",
     "village": "g.region_code",
@@ -240,13 +249,13 @@ _COVERAGE = """
     seen_buildings AS (
       SELECT DISTINCT b.id, b.grid_code FROM views v
         JOIN buildings b ON b.pt && v.sector AND ST_Intersects(v.sector, b.pt)),
+    per_building AS MATERIALIZED ({residents}),
     buildings_in AS (
       SELECT b.grid_code AS code, count(*) AS buildings, count(s.id) AS buildings_seen,
              sum(h.residents) AS residents,
              sum(h.residents) FILTER (WHERE s.id IS NOT NULL) AS residents_seen
         FROM buildings b LEFT JOIN seen_buildings s ON s.id = b.id
-        LEFT JOIN LATERAL (SELECT count(*) AS residents FROM residents r
-                            WHERE r.building_id = b.id) h ON true
+        LEFT JOIN per_building h ON h.building_id = b.id
        WHERE {buildings} GROUP BY 1),
     key_places AS (
       SELECT p.grid_code AS code, count(*) AS key_places,
@@ -295,6 +304,7 @@ def coverage(
         cameras=scope("c.grid_code"),
         buildings=scope("b.grid_code"),
         places=scope("p.grid_code"),
+        residents=_RESIDENTS.format(buildings=scope("b.grid_code")),
     )
     params = {"prefix": prefix, "working": working, "turning": turning, "key_kinds": key_kinds}
     return sql.rows(conn, query, params)
@@ -328,3 +338,163 @@ def village_levels(conn: Connection, codes: list[str]) -> dict[str, str]:
         text("SELECT code, level FROM regions WHERE code = ANY (:codes)"), {"codes": codes}
     )
     return dict(found.all())
+
+
+# -- blind spots (盲区) -----------------------------------------------------------------------
+
+_BLIND = """
+    WITH area AS (
+      SELECT g.code, g.boundary FROM grids g WHERE length(g.code) = 15 AND {grids}),
+    seen AS (
+      SELECT a.code, ST_Union(ST_Intersection(c.sector, a.boundary)) AS geom
+        FROM area a JOIN cameras c ON c.sector && a.boundary
+         AND ST_Intersects(c.sector, a.boundary)
+       WHERE c.sector IS NOT NULL AND NOT c.planned AND c.status = ANY (:working)
+       GROUP BY a.code),
+    blind AS (
+      SELECT a.code, (ST_Dump(coalesce(ST_Difference(a.boundary, s.geom), a.boundary))).geom
+        FROM area a LEFT JOIN seen s ON s.code = a.code),
+    per_building AS MATERIALIZED ({residents}),
+    ranked AS (
+      SELECT b.code, b.geom, ST_Area(b.geom::geography) AS area_m2,
+             (SELECT coalesce(sum(pb.residents), 0)::bigint FROM buildings x
+                JOIN per_building pb ON pb.building_id = x.id
+               WHERE x.pt && b.geom AND ST_Intersects(b.geom, x.pt)) AS residents,
+             (SELECT count(*) FROM places p WHERE p.pt && b.geom AND ST_Intersects(b.geom, p.pt)
+                 AND (p.kind = ANY (:key_kinds) OR p.must_visit)) AS key_places,
+             (SELECT count(*) FROM events e WHERE e.pt && b.geom AND ST_Intersects(b.geom, e.pt)
+                 AND e.reported_at > now() - interval '365 days') AS events
+        FROM blind b WHERE ST_Area(b.geom::geography) >= :min_area)
+    SELECT code AS grid_code, ST_AsGeoJSON(geom, 7)::json AS geometry,
+           round(area_m2::numeric)::float AS area_m2, residents, key_places, events
+      FROM ranked
+     ORDER BY residents DESC, key_places DESC, events DESC, area_m2 DESC
+     LIMIT :limit
+"""
+
+
+def blind_spots(
+    conn: Connection,
+    prefix: str | None,
+    working: list[str],
+    key_kinds: list[str],
+    min_area_m2: float,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """What no working camera sees, piece by piece (at least ``min_area_m2``), ranked by the
+    residents, key places and events of the last year inside it."""
+    buildings = sql.code_range("b.grid_code") if prefix else "TRUE"
+    query = _BLIND.format(
+        grids=sql.code_range("g.code") if prefix else "TRUE",
+        residents=_RESIDENTS.format(buildings=buildings),
+    )
+    params = {
+        "prefix": prefix,
+        "working": working,
+        "key_kinds": key_kinds,
+        "min_area": min_area_m2,
+        "limit": limit,
+    }
+    return sql.rows(conn, query, params)
+
+
+# -- lists and maps ---------------------------------------------------------------------------
+
+_LIST = """
+    c.id, c.device_id, c.osm_id, c.source, c.name, c.ptz_type, c.status, c.direction, c.hfov,
+    c.height, c.grid_code, c.region_code, c.planned, c.generated, ST_X(c.pt) AS lon,
+    ST_Y(c.pt) AS lat, round(c.sector_area_m2::numeric)::float AS sector_area_m2,
+    c.sector_range_m, c.sector_defaults
+"""
+
+
+def list_cameras(
+    conn: Connection, where: sql.Where, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of cameras the caller may see, and how many match."""
+    found = sql.rows(
+        conn,
+        f"SELECT {_LIST} FROM cameras c WHERE {where.sql} {sql.page('c.id')}",
+        {**where.params, "limit": limit, "offset": offset},
+    )
+    return found, sql.matched(conn, "cameras c", where)
+
+
+def camera(conn: Connection, camera_id: int) -> dict[str, Any] | None:
+    """One camera with every archive field and its view as GeoJSON."""
+    found = sql.rows(
+        conn,
+        "SELECT c.*, ST_X(c.pt) AS lon, ST_Y(c.pt) AS lat,"
+        " ST_AsGeoJSON(c.sector, 7)::json AS view FROM cameras c WHERE c.id = :id",
+        {"id": camera_id},
+    )
+    if not found:
+        return None
+    record = found[0]
+    record.pop("pt", None)
+    record.pop("sector", None)
+    return record
+
+
+def tile(conn: Connection, z: int, x: int, y: int, limit: int, public: bool = False) -> bytes:
+    """Vector tile ``cameras``: camera points with type, status and direction."""
+    return sql.mvt(
+        conn,
+        "cameras",
+        "cameras g",
+        "g.id, g.device_id, g.name, g.ptz_type, g.status, g.direction, g.planned",
+        (z, x, y),
+        limit,
+        geometry="g.pt",
+        order="g.id",
+    )
+
+
+def sector_tile(
+    conn: Connection, z: int, x: int, y: int, limit: int, public: bool = False
+) -> bytes:
+    """Vector tile ``camera_sectors``: what each camera sees (occluded view sectors)."""
+    return sql.mvt(
+        conn,
+        "camera_sectors",
+        "cameras g",
+        "g.id, g.status, g.planned, round(g.sector_area_m2::numeric)::float AS area_m2",
+        (z, x, y),
+        limit,
+        where="g.sector IS NOT NULL",
+        geometry="g.sector",
+        order="g.id",
+    )
+
+
+_FEATURE = """
+    json_build_object('type', 'Feature', 'id', c.id, 'geometry', ST_AsGeoJSON(c.pt, 7)::json,
+      'properties', json_build_object('id', c.id, 'device_id', c.device_id, 'name', c.name,
+        'ptz_type', c.ptz_type, 'status', c.status, 'direction', c.direction, 'hfov', c.hfov,
+        'height', c.height, 'grid_code', c.grid_code, 'region_code', c.region_code,
+        'planned', c.planned))
+"""
+
+
+def features(
+    conn: Connection, bbox: sql.BBox | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Cameras as GeoJSON Features (the OGC collection ``cameras``)."""
+    where = sql.Where().bbox("c.pt", bbox)
+    found = conn.execute(
+        text(f"SELECT {_FEATURE} FROM cameras c WHERE {where.sql} {sql.page('c.id')}"),
+        {**where.params, "limit": limit, "offset": offset},
+    ).scalars()
+    return list(found), sql.matched(conn, "cameras c", where)
+
+
+def feature(conn: Connection, key: str) -> dict[str, Any] | None:
+    if not key.isdigit():
+        return None
+    return conn.execute(
+        text(f"SELECT {_FEATURE} FROM cameras c WHERE c.id = :id"), {"id": int(key)}
+    ).scalar()
+
+
+def extent(conn: Connection) -> list[float] | None:
+    return sql.extent(conn, "cameras", "pt")

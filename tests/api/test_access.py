@@ -38,6 +38,7 @@ PATH_VALUES = {
     "event_id": "1",
     "attachment_id": "1",
     "patrol_id": "1",
+    "camera_id": "1",
     "service_code": "fire",
     "request_id": "1",
     "photo_id": "1",

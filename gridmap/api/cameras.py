@@ -1,0 +1,158 @@
+"""Sharp Eyes cameras (雪亮工程): the archive, bad records, coverage, blind spots.
+
+``GET /api/v1/cameras`` lists the archive (一机一档); ``…/problems`` every bad record with its
+reason; ``…/coverage`` cameras, quotas and what working cameras see per grid, village or
+township; ``…/blind-spots`` what no camera sees, ranked by what it holds.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from gridmap.api import exports
+from gridmap.api.deps import BBoxDep, Context, PageDep, SettingsDep, require
+from gridmap.api.links import page_links
+from gridmap.core.codes import CodeError, parse_grid_code, parse_region_code
+from gridmap.core.errors import InvalidInput, NotFound
+from gridmap.db.sql import Where
+from gridmap.layers import cameras as camera_rows
+from gridmap.services import cameras
+
+router = APIRouter(tags=["cameras"])
+
+CamerasRead = Annotated[Context, Depends(require("cameras:read"))]
+
+
+def _area(region: str | None, grid: str | None = None) -> str | None:
+    """A region's prefix or a grid's code (what lies under it)."""
+    try:
+        if grid:
+            return parse_grid_code(grid).code
+        return parse_region_code(region).prefix if region else None
+    except CodeError as error:
+        raise InvalidInput(str(error), field="grid" if grid else "region") from None
+
+
+@router.get("/api/v1/cameras")
+def list_cameras(
+    request: Request,
+    ctx: CamerasRead,
+    page: PageDep,
+    bbox: BBoxDep = None,
+    region: str | None = None,
+    grid: str | None = None,
+    status: str | None = None,
+    ptz_type: Annotated[int | None, Query(ge=1, le=4)] = None,
+    planned: bool | None = None,
+) -> dict:
+    """The archive (一机一档) in the caller's jurisdiction, paged with ``total``."""
+    where = Where().bbox("c.pt", bbox.as_tuple() if bbox else None)
+    area = _area(region, grid)
+    where.code_range("c.grid_code" if grid else "c.region_code", area)
+    where.equals("c.status", status, "status").equals("c.ptz_type", ptz_type, "ptz_type")
+    where.equals("c.planned", planned, "planned")
+    found, total = camera_rows.list_cameras(ctx.conn, where, page.limit, page.offset)
+    return {
+        "total": total,
+        "cameras": found,
+        "links": page_links(request, page, len(found), total),
+    }
+
+
+PROBLEM_COLUMNS = (
+    ("id", "记录 id"),
+    ("device_id", "设备编码 device_id"),
+    ("name", "设备名称 name"),
+    ("region_code", "区划 region"),
+    ("grid_code", "网格 grid"),
+    ("problem", "问题 problem"),
+    ("reason", "原因 reason"),
+    ("lon", "经度 lon"),
+    ("lat", "纬度 lat"),
+)
+
+
+@router.get("/api/v1/cameras/problems", response_model=None)
+def camera_problems(
+    ctx: CamerasRead,
+    settings: SettingsDep,
+    region: str | None = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+) -> dict | Response:
+    """Every bad record with its reason, per village and grid (a record may have several)."""
+    found = cameras.problems(ctx.conn, settings, _area(region))
+    if format != "json":
+        return exports.table(found, PROBLEM_COLUMNS, format, "camera-problems")
+    counts: dict[str, int] = {}
+    for problem in found:
+        counts[problem["problem"]] = counts.get(problem["problem"], 0) + 1
+    return {"total": len(found), "by_problem": counts, "problems": found}
+
+
+COVERAGE_COLUMNS = (
+    ("key", "编码 key"),
+    ("cameras", "摄像机 cameras"),
+    ("working", "在线 working"),
+    ("working_rate", "完好率 working rate"),
+    ("quota", "配额 quota"),
+    ("quota_met", "达标 quota met"),
+    ("area_share", "面积覆盖率 area"),
+    ("building_share", "房屋覆盖率 buildings"),
+    ("resident_share", "人口覆盖率 residents"),
+    ("key_place_share", "重点场所覆盖率 key places"),
+)
+
+
+@router.get("/api/v1/cameras/coverage", response_model=None)
+def camera_coverage(
+    ctx: CamerasRead,
+    settings: SettingsDep,
+    region: str | None = None,
+    group: Literal["grid", "village", "township"] = "grid",
+    format: Literal["json", "csv", "xlsx"] = "json",
+) -> dict | Response:
+    """Coverage per grid, village or township: cameras by status against the quotas and the
+    working-rate target (完好率), and the shares of area, buildings, residents and key places
+    working cameras see; natural villages (自然村) with their own quota."""
+    result = cameras.coverage(ctx.conn, settings, _area(region), group)
+    if format != "json":
+        return exports.table(result["groups"], COVERAGE_COLUMNS, format, f"coverage-{group}")
+    return result
+
+
+@router.get("/api/v1/cameras/blind-spots", response_class=JSONResponse)
+def blind_spots(
+    ctx: CamerasRead,
+    settings: SettingsDep,
+    region: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    min_area_m2: Annotated[float, Query(ge=0)] = 500,
+) -> JSONResponse:
+    """What no working camera sees, as polygons ranked by the residents, key places and events
+    of the last year inside them (GeoJSON)."""
+    config = settings.cameras
+    found = camera_rows.blind_spots(
+        ctx.conn,
+        _area(region),
+        config.working_statuses,
+        config.key_place_kinds,
+        min_area_m2,
+        limit,
+    )
+    features = [
+        {"type": "Feature", "geometry": spot.pop("geometry"), "properties": spot} for spot in found
+    ]
+    body = {"type": "FeatureCollection", "features": features}
+    return JSONResponse(body, media_type="application/geo+json")
+
+
+@router.get("/api/v1/cameras/{camera_id}")
+def get_camera(ctx: CamerasRead, camera_id: int) -> dict:
+    """One camera: every archive field, where it stands, what it sees (``view``)."""
+    found = camera_rows.camera(ctx.conn, camera_id)
+    if found is None:
+        raise NotFound(f"camera {camera_id} does not exist (or is not yours)")
+    return found
