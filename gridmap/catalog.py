@@ -105,14 +105,25 @@ _LAYERS = (
         Collection(
             "摄像机 Cameras",
             "Sharp Eyes cameras (雪亮工程): the archive of each (一机一档)",
-            cameras.features,
-            cameras.feature,
-            cameras.extent,
+            cameras.POINTS.features,
+            cameras.POINTS.feature,
+            cameras.POINTS.extent,
         ),
         tile=cameras.tile,
         follows_grids=ties.follow_grids,
     ),
-    MapLayer("camera_sectors", tile=cameras.sector_tile),
+    MapLayer(
+        "camera_sectors",
+        Collection(
+            "可视域 Camera views",
+            "what each camera sees: its view sector to the range of the configured pixel"
+            " density (DORI), minus what buildings hide",
+            cameras.VIEWS.features,
+            cameras.VIEWS.feature,
+            cameras.VIEWS.extent,
+        ),
+        tile=cameras.sector_tile,
+    ),
     # located records: tied to the grid and micro-grid holding their point
     *(
         MapLayer(name, follows_grids=ties.follow_grids)

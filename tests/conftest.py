@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -210,3 +211,13 @@ def as_user(app, token_of) -> Callable[[str], TestClient]:
 def api(as_user) -> TestClient:
     """A client signed in as the system administrator (sees everything)."""
     return as_user("root")
+
+
+def finished_job(client: TestClient, status: str, polls: int = 300) -> dict:
+    """Poll a job's status resource until it is done or failed; its last state."""
+    for _ in range(polls):
+        job = client.get(status).json()
+        if job["state"] in ("done", "failed"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {status} did not finish: {job}")

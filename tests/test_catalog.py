@@ -29,7 +29,13 @@ def test_hooks_run_once_each() -> None:
 
 
 def test_collections_and_tiles_come_from_the_catalogue() -> None:
-    assert set(catalog.collections()) == {"grids", "regions", "events", "cameras"}
+    assert set(catalog.collections()) == {
+        "grids",
+        "regions",
+        "events",
+        "cameras",
+        "camera_sectors",
+    }
     assert set(catalog.tile_layers()) == {
         "grids",
         "regions",

@@ -1,16 +1,20 @@
 """Sharp Eyes cameras (雪亮工程): the archive, bad records, coverage, blind spots.
 
-``GET /api/v1/cameras`` lists the archive (一机一档); ``…/problems`` every bad record with its
-reason; ``…/coverage`` cameras, quotas and what working cameras see per grid, village or
-township; ``…/blind-spots`` what no camera sees, ranked by what it holds.
+``GET /api/v1/cameras`` lists the archive (一机一档), ``POST`` registers a camera, ``PATCH`` and
+``DELETE …/{id}`` correct or remove one; ``…/problems`` every bad record with its reason;
+``…/coverage`` cameras, quotas and what working cameras see per grid, village or township;
+``…/blind-spots`` what no camera sees, ranked by what it holds; ``POST …/views`` redraws what
+cameras see, as a job.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from gridmap.api import exports
 from gridmap.api.deps import BBoxDep, Context, PageDep, SettingsDep, require
@@ -19,11 +23,12 @@ from gridmap.core.codes import CodeError, parse_grid_code, parse_region_code
 from gridmap.core.errors import InvalidInput, NotFound
 from gridmap.db.sql import Where
 from gridmap.layers import cameras as camera_rows
-from gridmap.services import cameras
+from gridmap.services import cameras, jobs
 
 router = APIRouter(tags=["cameras"])
 
 CamerasRead = Annotated[Context, Depends(require("cameras:read"))]
+CamerasWrite = Annotated[Context, Depends(require("cameras:write"))]
 
 
 def _area(region: str | None, grid: str | None = None) -> str | None:
@@ -156,3 +161,102 @@ def get_camera(ctx: CamerasRead, camera_id: int) -> dict:
     if found is None:
         raise NotFound(f"camera {camera_id} does not exist (or is not yours)")
     return found
+
+
+class CameraFields(BaseModel):
+    """The archive fields of a camera (一机一档, GB/T 28181 catalogue)."""
+
+    device_id: str | None = Field(default=None, description="GB/T 28181 20-digit ID (设备编码)")
+    name: str | None = Field(default=None, description="设备名称")
+    manufacturer: str | None = None
+    model: str | None = None
+    owner: str | None = None
+    address: str | None = None
+    ptz_type: int | None = Field(
+        default=None, ge=1, le=4, description="1 dome, 2 half-dome, 3 fixed bullet, 4 remote"
+    )
+    room_type: int | None = Field(default=None, ge=1, le=2, description="1 outdoor, 2 indoor")
+    use: int | None = Field(default=None, ge=1, le=3, description="1 order, 2 traffic, 3 key")
+    light: int | None = Field(default=None, ge=1, le=4)
+    resolution_px: int | None = Field(default=None, gt=0, description="horizontal pixels")
+    hfov: float | None = Field(default=None, gt=0, le=360, description="degrees")
+    direction: float | None = Field(default=None, ge=0, lt=360, description="degrees from north")
+    tilt: float | None = Field(default=None, ge=-90, le=90, description="degrees down")
+    height: float | None = Field(default=None, gt=0, le=500, description="metres")
+    status: str | None = None
+    checked_on: date | None = None
+    planned: bool | None = None
+
+
+class NewCamera(CameraFields):
+    lon: float = Field(ge=-180, le=180, description="WGS84")
+    lat: float = Field(ge=-90, le=90, description="WGS84")
+    region: str | None = Field(
+        default=None, description="its region when it stands in no grid and its ID names none"
+    )
+
+
+class CameraChange(CameraFields):
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+
+
+_POSITION = {"lon", "lat", "region"}
+
+
+@router.post("/api/v1/cameras", status_code=201)
+def register_camera(ctx: CamerasWrite, settings: SettingsDep, body: NewCamera) -> dict:
+    """Register a camera where it stands; what it sees is drawn at once."""
+    fields = body.model_dump(exclude_none=True, exclude=_POSITION)
+    region = parse_region_code(body.region).code if body.region else None
+    return cameras.register(ctx.conn, settings, fields, body.lon, body.lat, region)
+
+
+@router.patch("/api/v1/cameras/{camera_id}")
+def edit_camera(
+    ctx: CamerasWrite, settings: SettingsDep, camera_id: int, body: CameraChange
+) -> dict:
+    """Correct a record (fields given are changed; ``null`` clears one), or move the camera
+    (``lon`` and ``lat`` together); its view is redrawn."""
+    if (body.lon is None) != (body.lat is None):
+        raise InvalidInput("give lon and lat together to move a camera", field="lon")
+    fields = body.model_dump(exclude_unset=True, exclude=_POSITION)
+    position = (body.lon, body.lat) if body.lon is not None else None
+    return cameras.edit(ctx.conn, settings, camera_id, fields, position)
+
+
+@router.delete("/api/v1/cameras/{camera_id}", status_code=204)
+def remove_camera(ctx: CamerasWrite, camera_id: int) -> Response:
+    cameras.remove(ctx.conn, camera_id)
+    return Response(status_code=204)
+
+
+class ViewsBody(BaseModel):
+    region: str | None = Field(default=None, description="12-digit region code (default: all)")
+    stale_only: bool = Field(
+        default=False, description="only views never drawn or older than buildings near them"
+    )
+
+
+@router.post("/api/v1/cameras/views", status_code=202)
+def redraw_views(
+    request: Request,
+    ctx: CamerasWrite,
+    settings: SettingsDep,
+    body: ViewsBody,
+    background: BackgroundTasks,
+) -> dict:
+    """Redraw what cameras see (sectors to the DORI range, minus what buildings hide) as a
+    job; poll it for progress and the counts."""
+    prefix = _area(body.region)
+    engine, principal = request.app.state.engine, ctx.principal
+    total = cameras.views_to_draw(ctx.conn, prefix, body.stale_only)
+    job_id = jobs.start(engine, principal, "camera_views", total=total)
+
+    def work(conn, advance) -> dict:
+        return cameras.draw_views(
+            conn, settings, prefix, stale_only=body.stale_only, on_progress=advance
+        )
+
+    background.add_task(jobs.run, engine, principal, job_id, work)
+    return {"job": job_id, "status": f"/api/v1/jobs/{job_id}", "cameras": total}

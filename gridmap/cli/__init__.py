@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from gridmap.cli.cameras import cameras_app
 from gridmap.cli.data import export_app, import_app, load_app
 from gridmap.cli.db import db_app, migrate_
 from gridmap.cli.demo import demo_app
@@ -26,6 +27,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(demo_app, name="demo")
 app.add_typer(user_app, name="user")
+app.add_typer(cameras_app, name="cameras")
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m gridmap`

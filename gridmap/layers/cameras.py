@@ -8,6 +8,7 @@ configured pixel density, minus what buildings hide).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -467,34 +468,230 @@ def sector_tile(
     )
 
 
-_FEATURE = """
-    json_build_object('type', 'Feature', 'id', c.id, 'geometry', ST_AsGeoJSON(c.pt, 7)::json,
-      'properties', json_build_object('id', c.id, 'device_id', c.device_id, 'name', c.name,
-        'ptz_type', c.ptz_type, 'status', c.status, 'direction', c.direction, 'hfov', c.hfov,
-        'height', c.height, 'grid_code', c.grid_code, 'region_code', c.region_code,
-        'planned', c.planned))
-"""
+_PROPERTIES = """json_build_object('id', c.id, 'device_id', c.device_id, 'name', c.name,
+    'ptz_type', c.ptz_type, 'status', c.status, 'direction', c.direction, 'hfov', c.hfov,
+    'height', c.height, 'grid_code', c.grid_code, 'region_code', c.region_code,
+    'planned', c.planned{extra})"""
+_VIEW_PROPERTIES = (
+    ", 'area_m2', round(c.sector_area_m2::numeric, 1), 'range_m',"
+    " round(c.sector_range_m::numeric, 1), 'defaults', c.sector_defaults, 'drawn_at', c.sector_at"
+)
 
 
-def features(
-    conn: Connection, bbox: sql.BBox | None, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
-    """Cameras as GeoJSON Features (the OGC collection ``cameras``)."""
-    where = sql.Where().bbox("c.pt", bbox)
+@dataclass(frozen=True)
+class _Collection:
+    """Cameras as an OGC collection: their points, or what they see (their view sectors)."""
+
+    geometry: str
+    extra: str = ""
+
+    @property
+    def _feature(self) -> str:
+        properties = _PROPERTIES.format(extra=self.extra)
+        return (
+            "json_build_object('type', 'Feature', 'id', c.id, 'geometry',"
+            f" ST_AsGeoJSON(c.{self.geometry}, 7)::json, 'properties', {properties})"
+        )
+
+    def features(
+        self, conn: Connection, bbox: sql.BBox | None, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        where = sql.Where().bbox(f"c.{self.geometry}", bbox)
+        where.add(f"c.{self.geometry} IS NOT NULL")
+        found = conn.execute(
+            text(f"SELECT {self._feature} FROM cameras c WHERE {where.sql} {sql.page('c.id')}"),
+            {**where.params, "limit": limit, "offset": offset},
+        ).scalars()
+        return list(found), sql.matched(conn, "cameras c", where)
+
+    def feature(self, conn: Connection, key: str) -> dict[str, Any] | None:
+        if not key.isdigit():
+            return None
+        return conn.execute(
+            text(
+                f"SELECT {self._feature} FROM cameras c"
+                f" WHERE c.id = :id AND c.{self.geometry} IS NOT NULL"
+            ),
+            {"id": int(key)},
+        ).scalar()
+
+    def extent(self, conn: Connection) -> list[float] | None:
+        return sql.extent(conn, "cameras", self.geometry)
+
+
+# the OGC collections ``cameras`` and ``camera_sectors``
+POINTS = _Collection("pt")
+VIEWS = _Collection("sector", _VIEW_PROPERTIES)
+
+
+# -- views (可视域) ---------------------------------------------------------------------------
+
+
+# a view never drawn, or drawn before a building near the camera was imported or changed
+_STALE = """(c.sector_at IS NULL OR EXISTS (
+    SELECT 1 FROM buildings b
+     WHERE b.footprint && ST_Expand(c.pt, coalesce(c.sector_range_m, 100) / 80000.0)
+       AND b.imported_at > c.sector_at))"""
+
+
+def _views_where(prefix: str | None, ids: list[int] | None, stale_only: bool) -> sql.Where:
+    where = sql.Where().code_range("c.region_code", prefix)
+    if ids is not None:
+        where.add("c.id = ANY (:ids)", ids=ids)
+    if stale_only:
+        where.add(_STALE)
+    return where
+
+
+def view_inputs(
+    conn: Connection, prefix: str | None, ids: list[int] | None, stale_only: bool = False
+) -> list[dict]:
+    """The cameras whose views to draw: id, position (WGS84) and what the view depends on."""
+    where = _views_where(prefix, ids, stale_only)
+    return sql.rows(
+        conn,
+        "SELECT c.id, ST_X(c.pt) AS lon, ST_Y(c.pt) AS lat, c.ptz_type, c.direction, c.hfov,"
+        f" c.resolution_px, c.height, c.tilt FROM cameras c WHERE {where.sql} ORDER BY c.id",
+        where.params,
+    )
+
+
+def views_to_draw(conn: Connection, prefix: str | None, stale_only: bool) -> int:
+    """How many cameras' views a redraw covers (``stale_only``: those out of date)."""
+    return sql.matched(conn, "cameras c", _views_where(prefix, None, stale_only))
+
+
+def footprints_near(conn: Connection, ids: list[int], reach_m: list[float]) -> list[bytes]:
+    """Building footprints within each camera's reach (metres; WKB, EPSG:4326): what may hide
+    part of their views."""
     found = conn.execute(
-        text(f"SELECT {_FEATURE} FROM cameras c WHERE {where.sql} {sql.page('c.id')}"),
-        {**where.params, "limit": limit, "offset": offset},
+        text(
+            """
+            SELECT DISTINCT ON (b.id) ST_AsBinary(b.footprint)
+              FROM unnest(CAST(:ids AS bigint[]), CAST(:reach AS float8[])) AS r(id, reach)
+              JOIN cameras c ON c.id = r.id
+              JOIN buildings b ON b.footprint && ST_Expand(c.pt, r.reach / 80000.0)
+               AND ST_DWithin(b.footprint::geography, c.pt::geography, r.reach)
+             WHERE b.footprint IS NOT NULL
+             ORDER BY b.id
+            """
+        ),
+        {"ids": ids, "reach": reach_m},
     ).scalars()
-    return list(found), sql.matched(conn, "cameras c", where)
+    return [bytes(w) for w in found]
 
 
-def feature(conn: Connection, key: str) -> dict[str, Any] | None:
-    if not key.isdigit():
-        return None
+def write_views(
+    conn: Connection, records: list[tuple[int, bytes | None, float, float, str]]
+) -> int:
+    """Store drawn views: (camera id, WKB or None, area m², range m, defaults ';'-joined)."""
+    sql.staging_table(
+        conn, "views_in", "id bigint, wkb bytea, area real, reach real, defaults text"
+    )
+    sql.copy_rows(conn, "views_in", ["id", "wkb", "area", "reach", "defaults"], records)
     return conn.execute(
-        text(f"SELECT {_FEATURE} FROM cameras c WHERE c.id = :id"), {"id": int(key)}
+        text(
+            """
+            UPDATE cameras c
+               SET sector = CASE WHEN v.wkb IS NULL THEN NULL
+                                 ELSE ST_GeomFromWKB(v.wkb, 4326) END,
+                   sector_area_m2 = v.area, sector_range_m = v.reach,
+                   sector_defaults = coalesce(string_to_array(nullif(v.defaults, ''), ';'),
+                                              '{}'),
+                   sector_at = now()
+              FROM views_in v WHERE c.id = v.id
+            """
+        )
+    ).rowcount
+
+
+# -- registering and editing one camera ----------------------------------------------------
+
+# the archive fields a caller writes (the rest: where it stands, its view, are derived)
+ARCHIVE_FIELDS = (
+    "device_id",
+    "name",
+    "manufacturer",
+    "model",
+    "owner",
+    "address",
+    "ptz_type",
+    "room_type",
+    "use",
+    "light",
+    "resolution_px",
+    "hfov",
+    "direction",
+    "tilt",
+    "height",
+    "status",
+    "checked_on",
+    "planned",
+)
+
+# the region a camera belongs to when it stands in no grid: the county its GB/T 28181 ID names
+# (when that region is on record), else the one given, else the caller's own jurisdiction
+HOME_REGION = """coalesce(
+    left({grid}, 12),
+    (SELECT r.code FROM regions r WHERE {device} ~ '^[0-9]{{20}}$'
+        AND r.code = rpad(left({device}, 6), 12, '0')),
+    {region},
+    CASE WHEN gridmap_scope_lo() <> '' THEN rpad(left(gridmap_scope_lo(), 12), 12, '0') END)"""
+
+# the grid and micro-grid a point ``{pt}`` stands in
+_GRID_AT = """
+    (SELECT g.code FROM grids g WHERE length(g.code) = {length}
+        AND ST_Intersects(g.boundary, {pt}) ORDER BY g.code LIMIT 1)"""
+
+
+def insert_camera(
+    conn: Connection, fields: dict[str, Any], lon: float, lat: float, region: str | None
+) -> int | None:
+    """Register one camera at lon/lat (WGS84), tied to its grid; None when it belongs to no
+    region (it stands in no grid, its ID names no county and none was given)."""
+    names = [name for name in ARCHIVE_FIELDS if name in fields]
+    pt = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
+    home = HOME_REGION.format(
+        grid=_GRID_AT.format(length=15, pt=pt), device=":device_id", region=":region"
+    )
+    values = ", ".join(f":{name}" for name in names)
+    return conn.execute(
+        text(
+            f"""
+            INSERT INTO cameras (source, pt, grid_code, micro_code, home_region
+                                 {"".join(f", {name}" for name in names)})
+            SELECT 'api', {pt}, {_GRID_AT.format(length=15, pt=pt)},
+                   {_GRID_AT.format(length=17, pt=pt)}, home {", " if names else ""}{values}
+              FROM (SELECT {home} AS home) h WHERE home IS NOT NULL
+            RETURNING id
+            """
+        ),
+        {"device_id": None, **fields, "lon": lon, "lat": lat, "region": region},
     ).scalar()
 
 
-def extent(conn: Connection) -> list[float] | None:
-    return sql.extent(conn, "cameras", "pt")
+def update_camera(
+    conn: Connection, camera_id: int, fields: dict[str, Any], position: tuple[float, float] | None
+) -> bool:
+    """Change a camera's archive fields and (given) its position, re-tied to its grid; its
+    view is marked stale. False when there is no such camera the caller may change."""
+    sets = [f"{name} = :{name}" for name in ARCHIVE_FIELDS if name in fields]
+    params: dict[str, Any] = {**fields, "id": camera_id}
+    if position is not None:
+        pt = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
+        sets += [
+            f"pt = {pt}",
+            f"grid_code = {_GRID_AT.format(length=15, pt=pt)}",
+            f"micro_code = {_GRID_AT.format(length=17, pt=pt)}",
+        ]
+        params.update(lon=position[0], lat=position[1])
+    sets.append("sector_at = NULL")
+    return bool(
+        conn.execute(text(f"UPDATE cameras SET {', '.join(sets)} WHERE id = :id"), params).rowcount
+    )
+
+
+def delete_camera(conn: Connection, camera_id: int) -> bool:
+    return bool(
+        conn.execute(text("DELETE FROM cameras WHERE id = :id"), {"id": camera_id}).rowcount
+    )

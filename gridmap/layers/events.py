@@ -253,37 +253,6 @@ def upsert_departments(conn: Connection, records: list[dict[str, Any]]) -> int:
 # -- ties -----------------------------------------------------------------------------------
 
 
-def grid_at(conn: Connection, lon: float, lat: float) -> tuple[str, str | None] | None:
-    """The grid and micro-grid holding a point (EPSG:4326) among those the caller may see."""
-    row = conn.execute(
-        text(
-            """
-            WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS pt)
-            SELECT g.code,
-                   (SELECT m.code FROM grids m WHERE m.parent_grid_code = g.code
-                       AND ST_Intersects(m.boundary, p.pt) ORDER BY m.code LIMIT 1)
-              FROM grids g, p
-             WHERE length(g.code) = 15 AND ST_Intersects(g.boundary, p.pt)
-             ORDER BY g.code LIMIT 1
-            """
-        ),
-        {"lon": lon, "lat": lat},
-    ).first()
-    return None if row is None else (row[0], row[1])
-
-
-def grid_anywhere(conn: Connection, lon: float, lat: float) -> str | None:
-    """The grid holding a point whether or not the caller may see it (a narrow SECURITY
-    DEFINER look-up that says only its code: "outside your jurisdiction (in grid …)")."""
-    return conn.execute(
-        text(
-            "SELECT grid_code FROM gridmap_grids_at(ARRAY[CAST(:lon AS float8)],"
-            " ARRAY[CAST(:lat AS float8)])"
-        ),
-        {"lon": lon, "lat": lat},
-    ).scalar()
-
-
 def building_at_address(conn: Connection, address: str) -> tuple[float, float] | None:
     """The point of the building whose address is exactly ``address`` (or whose code it is)."""
     row = conn.execute(

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
+import shapely
 
 from gridmap.core.codes import PROVINCE_CODES
+from gridmap.core.errors import InvalidInput, NotFound
 from gridmap.core.settings import Settings
 from gridmap.layers import cameras as rows
+from gridmap.layers import grids
+from gridmap.ops import fov
 from gridmap.ops.chinacrs import gcj02_to_wgs84
 
 # a position this close to what it names, once converted, is the named place
@@ -116,3 +122,151 @@ def coverage(conn: Any, settings: Settings, prefix: str | None, group: str) -> d
         village["quota"] = config.natural_village_quota
         village["quota_met"] = village["cameras"] >= config.natural_village_quota
     return {"group": group, "groups": found, "natural_villages": natural}
+
+
+def _plausible(part: pd.DataFrame, config: Any) -> pd.DataFrame:
+    """Impossible archive values (a problem to report, not a view to draw) as missing, so the
+    defaults stand in for them."""
+    part = part.astype({"hfov": float, "height": float, "direction": float, "tilt": float})
+    part.loc[(part.hfov < config.min_hfov) | (part.hfov >= 180), "hfov"] = np.nan
+    part.loc[(part.height <= 0) | (part.height > config.max_height_m), "height"] = np.nan
+    part.loc[(part.direction < 0) | (part.direction >= 360), "direction"] = np.nan
+    part.loc[(part.tilt < 0) | (part.tilt >= 90), "tilt"] = np.nan
+    return part
+
+
+def draw_views(
+    conn: Any,
+    settings: Settings,
+    prefix: str | None = None,
+    ids: list[int] | None = None,
+    on_progress: Any = None,
+    chunk: int = 2000,
+    stale_only: bool = False,
+) -> dict[str, Any]:
+    """Draw what each camera sees (its sector to the range of the configured pixel density,
+    minus what buildings hide) and store it; chunk by chunk of cameras, each with only the
+    footprints near it. Returns counts and the defaults used."""
+    config = settings.cameras
+    defaults = fov.CameraDefaults(
+        hfov=config.default_hfov,
+        height=config.default_height,
+        tilt=config.default_tilt,
+        pixels=config.default_pixels,
+        turning_ptz_types=tuple(config.turning_ptz_types),
+    )
+    cameras_in = rows.view_inputs(conn, prefix, ids, stale_only)
+    written, empty, used = 0, 0, {}
+    for start in range(0, len(cameras_in), chunk):
+        part = _plausible(pd.DataFrame(cameras_in[start : start + chunk]), config)
+        frame = gpd.GeoDataFrame(
+            part.drop(columns=["lon", "lat"]),
+            geometry=gpd.points_from_xy(part.lon, part.lat),
+            crs="EPSG:4326",
+        )
+        # how far each camera can see at most: where its view may be hidden
+        hfov = part["hfov"].astype(float).fillna(config.default_hfov).to_numpy()
+        pixels = part["resolution_px"].astype(float).fillna(config.default_pixels).to_numpy()
+        reach = fov.dori_range(hfov, pixels, config.dori[config.level])
+        buildings = gpd.GeoSeries.from_wkb(
+            rows.footprints_near(conn, part["id"].tolist(), reach.tolist()), crs="EPSG:4326"
+        )
+        views = fov.camera_views(frame, buildings, config.dori[config.level], defaults=defaults)
+        hidden = views.geometry.isna().to_numpy() | views.geometry.is_empty.to_numpy()
+        empty += int(hidden.sum())
+        for names in views["defaults"]:
+            for name in names:
+                used[name] = used.get(name, 0) + 1
+        wkb = shapely.to_wkb(np.where(hidden, None, views.geometry.to_numpy()))
+        records = list(
+            zip(
+                part["id"].astype(int).tolist(),
+                wkb.tolist(),
+                views["area_m2"].astype(float).tolist(),
+                views["range_m"].astype(float).tolist(),
+                views["defaults"].map(";".join).tolist(),
+                strict=True,
+            )
+        )
+        written += rows.write_views(conn, records)
+        if on_progress:
+            on_progress(len(part))
+    return {"cameras": written, "without_view": empty, "defaults_used": used}
+
+
+def views_to_draw(conn: Any, prefix: str | None, stale_only: bool = False) -> int:
+    return rows.views_to_draw(conn, prefix, stale_only)
+
+
+# -- registering and editing one camera -----------------------------------------------------
+
+
+def _checked(settings: Settings, fields: dict[str, Any]) -> dict[str, Any]:
+    """Archive values outside the configured vocabularies, refused with the field named."""
+    config = settings.cameras
+    if fields.get("status") is not None and fields["status"] not in config.statuses:
+        raise InvalidInput(
+            f"status {fields['status']!r} is not one of {', '.join(config.statuses)}",
+            field="status",
+        )
+    if fields.get("ptz_type") is not None and fields["ptz_type"] not in config.ptz_types:
+        raise InvalidInput(
+            f"PTZ type {fields['ptz_type']} is not one of"
+            f" {', '.join(f'{k} {v}' for k, v in config.ptz_types.items())}",
+            field="ptz_type",
+        )
+    return fields
+
+
+def _placeable(conn: Any, lon: float, lat: float) -> None:
+    """A position in a grid the caller cannot see is refused: saying where it is would move
+    the camera out of their jurisdiction. A position in no grid at all is kept (a problem)."""
+    if grids.grid_at(conn, lon, lat) is None:
+        elsewhere = grids.grid_anywhere(conn, lon, lat)
+        if elsewhere:
+            raise InvalidInput(
+                f"{lon},{lat} is outside your jurisdiction (in grid {elsewhere})", field="lon"
+            )
+
+
+def register(
+    conn: Any,
+    settings: Settings,
+    fields: dict[str, Any],
+    lon: float,
+    lat: float,
+    region: str | None = None,
+) -> dict[str, Any]:
+    """Register one camera (一机一档) where it stands, and draw what it sees."""
+    _placeable(conn, lon, lat)
+    camera_id = rows.insert_camera(conn, _checked(settings, fields), lon, lat, region)
+    if camera_id is None:
+        raise InvalidInput(
+            f"the camera at {lon},{lat} stands in no grid and belongs to no region: give a"
+            " device ID that names its county, or the region",
+            field="region",
+        )
+    draw_views(conn, settings, ids=[camera_id])
+    return rows.camera(conn, camera_id) or {}
+
+
+def edit(
+    conn: Any,
+    settings: Settings,
+    camera_id: int,
+    fields: dict[str, Any],
+    position: tuple[float, float] | None = None,
+) -> dict[str, Any]:
+    """Correct a camera's record (a bad record found, a camera turned or moved) and redraw
+    what it sees."""
+    if position is not None:
+        _placeable(conn, *position)
+    if not rows.update_camera(conn, camera_id, _checked(settings, fields), position):
+        raise NotFound(f"camera {camera_id} does not exist (or is not yours to change)")
+    draw_views(conn, settings, ids=[camera_id])
+    return rows.camera(conn, camera_id) or {}
+
+
+def remove(conn: Any, camera_id: int) -> None:
+    if not rows.delete_camera(conn, camera_id):
+        raise NotFound(f"camera {camera_id} does not exist (or is not yours to change)")

@@ -18,11 +18,12 @@ log = logging.getLogger("gridmap.jobs")
 Work = Callable[[Connection, Callable[[int], None]], dict[str, Any]]
 
 
-def start(engine: Engine, principal: Principal, kind: str) -> str:
-    """Create a queued job owned by the caller; returns its id."""
+def start(engine: Engine, principal: Principal, kind: str, total: int | None = None) -> str:
+    """Create a queued job owned by the caller (``total``: the units of work, when known);
+    returns its id."""
     with engine.begin() as conn:
         apply_scope(conn, principal)
-        return jobs.create(conn, kind, principal.scope)
+        return jobs.create(conn, kind, principal.scope, total)
 
 
 def run(engine: Engine, principal: Principal, job_id: str, work: Work) -> None:

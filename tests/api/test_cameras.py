@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from gridmap.db.engine import engine_for
-from tests.conftest import TOWNSHIP_A, TOWNSHIP_B
+from tests.conftest import TOWNSHIP_A, TOWNSHIP_B, finished_job
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +91,56 @@ def test_coverage_and_blind_spots(as_user, placed: dict) -> None:
         "/api/v1/cameras/coverage", params={"region": TOWNSHIP_A, "format": "xlsx"}
     )
     assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
+
+
+def test_register_correct_and_remove_a_camera(as_user, placed: dict) -> None:
+    """An engineer registers a fixed camera with no field of view: it is tied to its grid and
+    its view drawn with the defaults; turning it redraws the view; a bad value is refused with
+    the field named; a township dispatcher may not register one."""
+    engineer = as_user("engineer")
+    grid = engineer.get(f"/api/v1/cameras/{placed['ids']['seeing']}").json()
+    body = {
+        "device_id": "36112600011320000199",
+        "name": "弋江镇 test gate",
+        "ptz_type": 3,
+        "direction": 0,
+        "lon": grid["lon"] + 0.0005,
+        "lat": grid["lat"],
+    }
+    made = engineer.post("/api/v1/cameras", json=body)
+    assert made.status_code == 201, made.text
+    camera = made.json()
+    assert camera["region_code"].startswith(TOWNSHIP_A[:9]) and camera["grid_code"]
+    assert camera["view"]["type"] == "Polygon" and "hfov" in camera["sector_defaults"]
+    north = max(y for _, y in camera["view"]["coordinates"][0])
+    assert north > camera["lat"]  # facing north, it sees north of where it stands
+    turned = engineer.patch(f"/api/v1/cameras/{camera['id']}", json={"direction": 180}).json()
+    assert turned["direction"] == 180
+    assert min(y for _, y in turned["view"]["coordinates"][0]) < camera["lat"]
+    assert max(y for _, y in turned["view"]["coordinates"][0]) < north
+    refused = engineer.patch(f"/api/v1/cameras/{camera['id']}", json={"status": "broken"})
+    assert refused.status_code == 400 and "status" in refused.text
+    half = engineer.patch(f"/api/v1/cameras/{camera['id']}", json={"lon": 117.0})
+    assert half.status_code == 400 and "lon and lat" in half.text
+    assert as_user("town_a").post("/api/v1/cameras", json=body).status_code == 403
+    assert engineer.delete(f"/api/v1/cameras/{camera['id']}").status_code == 204
+    assert engineer.get(f"/api/v1/cameras/{camera['id']}").status_code == 404
+
+
+def test_views_redrawn_as_a_job_and_served_as_a_collection(as_user, placed: dict) -> None:
+    engineer = as_user("engineer")
+    started = engineer.post("/api/v1/cameras/views", json={"region": TOWNSHIP_A})
+    assert started.status_code == 202, started.text
+    assert started.json()["cameras"] >= 2
+    job = finished_job(engineer, started.json()["status"])
+    assert job["state"] == "done", job
+    assert job["result"]["cameras"] == started.json()["cameras"] == job["total"]
+    stale = engineer.post("/api/v1/cameras/views", json={"region": TOWNSHIP_A, "stale_only": True})
+    assert stale.json()["cameras"] == 0  # nothing changed since
+    item = engineer.get(f"/ogc/collections/camera_sectors/items/{placed['ids']['seeing']}")
+    assert item.status_code == 200, item.text
+    view = item.json()
+    assert view["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    assert view["properties"]["range_m"] > 0 and view["properties"]["area_m2"] > 0
+    listed = engineer.get("/ogc/collections/camera_sectors/items", params={"limit": 5}).json()
+    assert listed["numberMatched"] >= 2

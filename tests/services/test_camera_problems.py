@@ -133,3 +133,46 @@ def test_coverage_against_an_independent_count(
     assert row["area_share"] == pytest.approx(expected[0], abs=1e-4)
     assert row["buildings_seen"] == expected[1] and row["buildings"] == expected[2]
     assert row["working_rate"] == 0.5 and row["working_met"] is False
+
+
+def test_views_are_drawn_with_defaults_and_buildings_in_the_way(
+    conn: Connection, settings: Settings, spot: dict
+) -> None:
+    """A fixed camera facing east with no field of view, height or resolution recorded: its
+    view is drawn with the defaults (and says so), to the observe range (1920 px at 85°:
+    1920 / (2 × 62.5 × tan 42.5°) ≈ 16.8 m), minus the shadow of a building 8 m in front of
+    the other camera."""
+    lon, lat = spot["lon"], spot["lat"]
+    clear = _camera(conn, lon, lat, device_id=_id(40), hfov=None, height=None, direction=90.0)
+    blocked = _camera(
+        conn, lon, lat + 0.01, device_id=_id(41), hfov=None, height=None, direction=90.0
+    )
+    # a 4 m × 20 m building 8–12 m east of the second camera, across its view
+    conn.execute(
+        text(
+            "INSERT INTO buildings (code, address, footprint, pt, grid_code) SELECT 'TEST-WALL',"
+            " 'wall', ST_Multi(w), ST_PointOnSurface(w), :g FROM (SELECT ST_Transform("
+            " ST_MakeEnvelope(8, -10, 12, 10, 3857), 4326) AS e) z,"
+            " LATERAL (SELECT ST_Translate(e, :x - ST_X(ST_Transform(ST_SetSRID(ST_MakePoint(0, 0),"
+            " 3857), 4326)), :y - ST_Y(ST_Transform(ST_SetSRID(ST_MakePoint(0, 0), 3857), 4326)))"
+            " AS w) t"
+        ),
+        {"g": spot["grid"], "x": lon, "y": lat + 0.01},
+    )
+    done = cameras.draw_views(conn, settings, ids=[clear, blocked])
+    assert done["cameras"] == 2 and done["defaults_used"]["hfov"] == 2
+    views = {
+        r.id: r
+        for r in conn.execute(
+            text(
+                "SELECT id, sector_area_m2, sector_range_m, sector_defaults,"
+                " ST_Contains(sector, ST_Project(pt::geography, 14, radians(90))::geometry)"
+                " AS sees_14m_east FROM cameras WHERE id = ANY (:ids)"
+            ),
+            {"ids": [clear, blocked]},
+        )
+    }
+    assert set(views[clear].sector_defaults) >= {"hfov", "height", "resolution_px"}
+    assert views[clear].sector_range_m == pytest.approx(1920 / (2 * 62.5 * 0.9163), rel=0.01)
+    assert views[clear].sees_14m_east is True and views[blocked].sees_14m_east is False
+    assert views[blocked].sector_area_m2 < views[clear].sector_area_m2

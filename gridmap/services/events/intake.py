@@ -19,6 +19,7 @@ from gridmap.core.event_settings import EventSettings
 from gridmap.core.settings import Settings
 from gridmap.ingest.readers import to_wgs84_arrays
 from gridmap.layers import events as rows
+from gridmap.layers import grids
 
 PHONE = re.compile(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
 _PHONE_NOISE = re.compile(r"[\s\-()（）]")
@@ -109,9 +110,9 @@ def _at_point(conn: Connection, intake: Intake) -> dict[str, Any]:
 
 def _tie(conn: Connection, lon: float, lat: float, field_name: str) -> dict[str, Any]:
     """The grid holding a point, or why none does for the caller."""
-    found = rows.grid_at(conn, lon, lat)
+    found = grids.grid_at(conn, lon, lat)
     if found is None:
-        elsewhere = rows.grid_anywhere(conn, lon, lat)
+        elsewhere = grids.grid_anywhere(conn, lon, lat)
         where = f"{lon:.6f},{lat:.6f}"
         reason = (
             f"{where} is outside your jurisdiction (in grid {elsewhere})"
