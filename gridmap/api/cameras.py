@@ -23,7 +23,7 @@ from gridmap.core.codes import CodeError, parse_grid_code, parse_region_code
 from gridmap.core.errors import InvalidInput, NotFound
 from gridmap.db.sql import Where
 from gridmap.layers import cameras as camera_rows
-from gridmap.services import cameras, jobs
+from gridmap.services import camera_planning, cameras, jobs
 
 router = APIRouter(tags=["cameras"])
 
@@ -260,3 +260,68 @@ def redraw_views(
 
     background.add_task(jobs.run, engine, principal, job_id, work)
     return {"job": job_id, "status": f"/api/v1/jobs/{job_id}", "cameras": total}
+
+
+class PlanBody(BaseModel):
+    region: str = Field(description="12-digit code of the region to plan (a village, township…)")
+    budget: int = Field(ge=0, le=5000, description="most new cameras")
+    quotas: bool = Field(default=True, description="meet the villages' camera quotas")
+    sites: int | None = Field(default=None, ge=1, le=5000, description="most candidate sites")
+    headings: int | None = Field(default=None, ge=1, le=36, description="headings per site")
+    time_limit_s: float | None = Field(default=None, gt=0, le=600)
+
+
+@router.post("/api/v1/cameras/plans", status_code=202)
+def start_plan(
+    request: Request,
+    ctx: CamerasWrite,
+    settings: SettingsDep,
+    body: PlanBody,
+    background: BackgroundTasks,
+) -> dict:
+    """Plan where the next cameras go (选址) as a job: maximal coverage of residents and key
+    places with the existing cameras kept, against a greedy baseline; poll it for the plan."""
+    prefix = parse_region_code(body.region).prefix
+    engine, principal = request.app.state.engine, ctx.principal
+    job_id = jobs.start(engine, principal, camera_planning.PLAN_JOB, total=4)
+    options = body.model_dump(exclude={"region"})
+
+    def work(conn, advance) -> dict:
+        return camera_planning.plan(conn, settings, prefix, on_progress=advance, **options)
+
+    background.add_task(jobs.run, engine, principal, job_id, work)
+    return {"job": job_id, "status": f"/api/v1/jobs/{job_id}"}
+
+
+PLAN_COLUMNS = (
+    ("rank", "序号 rank"),
+    ("lon", "经度 lon"),
+    ("lat", "纬度 lat"),
+    ("heading", "监控方向 heading"),
+    ("village", "村 village"),
+    ("gain", "增益 gain"),
+    ("new_weight", "新覆盖 new weight"),
+)
+
+
+@router.get("/api/v1/cameras/plans/{job_id}", response_model=None)
+def export_plan(
+    ctx: CamerasRead, job_id: str, format: Literal["geojson", "csv", "xlsx"] = "geojson"
+) -> Response:
+    """A finished plan's cameras: their views as GeoJSON, or a table (CSV/XLSX)."""
+    features = camera_planning.proposal(ctx.conn, job_id)["features"]
+    if format == "geojson":
+        body = {"type": "FeatureCollection", "features": features}
+        return JSONResponse(body, media_type="application/geo+json")
+    table = [f["properties"] for f in features]
+    return exports.table(table, PLAN_COLUMNS, format, f"camera-plan-{job_id[:8]}")
+
+
+class AcceptBody(BaseModel):
+    ranks: list[int] | None = Field(default=None, description="the plan's cameras to accept")
+
+
+@router.post("/api/v1/cameras/plans/{job_id}/accept", status_code=201)
+def accept_plan(ctx: CamerasWrite, settings: SettingsDep, job_id: str, body: AcceptBody) -> dict:
+    """Write a plan's cameras (all, or the ranks given) as planned cameras."""
+    return camera_planning.accept(ctx.conn, settings, job_id, body.ranks)

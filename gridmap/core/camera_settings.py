@@ -63,6 +63,14 @@ class CameraSettings(BaseSettings):
     )
     max_height_m: float = Field(default=40, gt=0)
     min_hfov: float = Field(default=2, gt=0)
-    # planning (选址): candidate headings per site, solver time limit
+    # planning (选址): candidate sites and headings, the demand, the solver's time limit
     planning_headings: int = Field(default=8, ge=1, le=36)
+    planning_sites: int = Field(default=500, ge=1, description="most candidate sites")
+    planning_site_spacing_m: float = Field(
+        default=25, gt=0, description="candidate sites at least about this far apart"
+    )
+    planning_demand_points: int = Field(default=5000, ge=1, description="most demand points")
+    planning_key_place_weight: float = Field(
+        default=50, ge=0, description="a key place's demand weight (a building's: residents)"
+    )
     planning_time_limit_s: float = Field(default=60, gt=0)

@@ -645,7 +645,12 @@ _GRID_AT = """
 
 
 def insert_camera(
-    conn: Connection, fields: dict[str, Any], lon: float, lat: float, region: str | None
+    conn: Connection,
+    fields: dict[str, Any],
+    lon: float,
+    lat: float,
+    region: str | None,
+    source: str = "api",
 ) -> int | None:
     """Register one camera at lon/lat (WGS84), tied to its grid; None when it belongs to no
     region (it stands in no grid, its ID names no county and none was given)."""
@@ -660,13 +665,13 @@ def insert_camera(
             f"""
             INSERT INTO cameras (source, pt, grid_code, micro_code, home_region
                                  {"".join(f", {name}" for name in names)})
-            SELECT 'api', {pt}, {_GRID_AT.format(length=15, pt=pt)},
+            SELECT :source, {pt}, {_GRID_AT.format(length=15, pt=pt)},
                    {_GRID_AT.format(length=17, pt=pt)}, home {", " if names else ""}{values}
               FROM (SELECT {home} AS home) h WHERE home IS NOT NULL
             RETURNING id
             """
         ),
-        {"device_id": None, **fields, "lon": lon, "lat": lat, "region": region},
+        {"device_id": None, **fields, "lon": lon, "lat": lat, "region": region, "source": source},
     ).scalar()
 
 
@@ -695,3 +700,95 @@ def delete_camera(conn: Connection, camera_id: int) -> bool:
     return bool(
         conn.execute(text("DELETE FROM cameras WHERE id = :id"), {"id": camera_id}).rowcount
     )
+
+
+# -- planning (选址) ------------------------------------------------------------------------
+
+_DEMAND = """
+    WITH res AS MATERIALIZED ({residents}),
+    demand AS (
+      SELECT 'building' AS kind, b.id, ST_X(b.pt) AS lon, ST_Y(b.pt) AS lat,
+             coalesce(res.residents, 0)::float8 AS weight, left(b.grid_code, 12) AS village
+        FROM buildings b LEFT JOIN res ON res.building_id = b.id
+       WHERE b.grid_code IS NOT NULL AND {buildings}
+      UNION ALL
+      SELECT 'key_place', p.id, ST_X(p.pt), ST_Y(p.pt), CAST(:key_weight AS float8),
+             left(p.grid_code, 12)
+        FROM places p
+       WHERE (p.kind = ANY (:key_kinds) OR p.must_visit) AND p.grid_code IS NOT NULL
+         AND {places})
+    SELECT * FROM demand WHERE weight > 0 ORDER BY weight DESC, kind, id LIMIT :limit
+"""
+
+
+def planning_demand(
+    conn: Connection, prefix: str, key_kinds: list[str], key_weight: float, limit: int
+) -> list[dict[str, Any]]:
+    """What cameras should see, heaviest first: buildings weighted by their residents and key
+    places (must-visit places and the key kinds) by ``key_weight``, with their village."""
+    query = _DEMAND.format(
+        residents=_RESIDENTS.format(buildings=sql.code_range("b.grid_code")),
+        buildings=sql.code_range("b.grid_code"),
+        places=sql.code_range("p.grid_code"),
+    )
+    params = {"prefix": prefix, "key_kinds": key_kinds, "key_weight": key_weight, "limit": limit}
+    return sql.rows(conn, query, params)
+
+
+def planning_existing(
+    conn: Connection, prefix: str, box: tuple[float, float, float, float], working: list[str]
+) -> list[dict[str, Any]]:
+    """The cameras a plan keeps: those of the region (counted for quotas, with their village)
+    and the working ones near it whose views see into it (``view``: WKB, or None)."""
+    in_region = sql.code_range("c.grid_code")
+    return sql.rows(
+        conn,
+        f"""
+        SELECT c.id, left(c.grid_code, 12) AS village,
+               CASE WHEN c.status = ANY (:working) AND c.sector IS NOT NULL
+                    THEN ST_AsBinary(c.sector) END AS view
+          FROM cameras c
+         WHERE NOT c.planned
+           AND ({in_region}
+                OR (c.status = ANY (:working)
+                    AND {sql.bbox_overlaps("c.sector")}))
+        """,
+        {
+            "prefix": prefix,
+            "working": working,
+            **sql.bbox_params(box),
+        },
+    )
+
+
+def insert_planned(conn: Connection, records: list[dict[str, Any]], source: str) -> list[int]:
+    """Accepted plan cameras as planned cameras (``planned``), tied to their grid."""
+    ids = []
+    for record in records:  # a plan places tens of cameras: one statement each is fine
+        fields = {k: v for k, v in record.items() if k not in ("lon", "lat")}
+        camera_id = insert_camera(conn, fields, record["lon"], record["lat"], None, source)
+        if camera_id is not None:
+            ids.append(camera_id)
+    return ids
+
+
+def planned_from(conn: Connection, source: str) -> int:
+    return conn.execute(
+        text("SELECT count(*) FROM cameras WHERE source = :s"), {"s": source}
+    ).scalar_one()
+
+
+def footprints_within(
+    conn: Connection, box: tuple[float, float, float, float], margin_deg: float
+) -> list[bytes]:
+    """Building footprints (WKB, EPSG:4326) in a box grown by a margin in degrees."""
+    x0, y0, x1, y1 = box
+    grown = (x0 - margin_deg, y0 - margin_deg, x1 + margin_deg, y1 + margin_deg)
+    found = conn.execute(
+        text(
+            "SELECT ST_AsBinary(b.footprint) FROM buildings b"
+            f" WHERE b.footprint IS NOT NULL AND {sql.bbox_overlaps('b.footprint')}"
+        ),
+        sql.bbox_params(grown),
+    ).scalars()
+    return [bytes(w) for w in found]

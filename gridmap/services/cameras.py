@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gridmap.core.camera_settings import CameraSettings
 from gridmap.core.codes import PROVINCE_CODES
 from gridmap.core.errors import InvalidInput, NotFound
 from gridmap.core.settings import Settings
@@ -135,6 +136,17 @@ def _plausible(part: pd.DataFrame, config: Any) -> pd.DataFrame:
     return part
 
 
+def camera_defaults(config: CameraSettings) -> fov.CameraDefaults:
+    """What a view is drawn with where the record lacks a value (configuration)."""
+    return fov.CameraDefaults(
+        hfov=config.default_hfov,
+        height=config.default_height,
+        tilt=config.default_tilt,
+        pixels=config.default_pixels,
+        turning_ptz_types=tuple(config.turning_ptz_types),
+    )
+
+
 def draw_views(
     conn: Any,
     settings: Settings,
@@ -148,13 +160,7 @@ def draw_views(
     minus what buildings hide) and store it; chunk by chunk of cameras, each with only the
     footprints near it. Returns counts and the defaults used."""
     config = settings.cameras
-    defaults = fov.CameraDefaults(
-        hfov=config.default_hfov,
-        height=config.default_height,
-        tilt=config.default_tilt,
-        pixels=config.default_pixels,
-        turning_ptz_types=tuple(config.turning_ptz_types),
-    )
+    defaults = camera_defaults(config)
     cameras_in = rows.view_inputs(conn, prefix, ids, stale_only)
     written, empty, used = 0, 0, {}
     for start in range(0, len(cameras_in), chunk):

@@ -144,3 +144,34 @@ def test_views_redrawn_as_a_job_and_served_as_a_collection(as_user, placed: dict
     assert view["properties"]["range_m"] > 0 and view["properties"]["area_m2"] > 0
     listed = engineer.get("/ogc/collections/camera_sectors/items", params={"limit": 5}).json()
     assert listed["numberMatched"] >= 2
+
+
+def test_plan_export_and_accept(as_user, placed: dict) -> None:
+    """An engineer plans three new cameras for a township as a job, exports the plan and
+    accepts its best camera as a planned one (once)."""
+    engineer = as_user("engineer")
+    started = engineer.post(
+        "/api/v1/cameras/plans", json={"region": TOWNSHIP_A, "budget": 3, "quotas": False}
+    )
+    assert started.status_code == 202, started.text
+    job = finished_job(engineer, started.json()["status"])
+    assert job["state"] == "done", job
+    plan = job["result"]
+    assert 1 <= plan["used"] <= 3 and job["done"] == job["total"] == 4
+    assert plan["covered_weight"] >= plan["greedy"]["covered_weight"]
+    assert plan["covered_weight"] > plan["existing_weight"]
+    job_id = started.json()["job"]
+    views = engineer.get(f"/api/v1/cameras/plans/{job_id}").json()
+    assert len(views["features"]) == plan["used"]
+    sheet = engineer.get(f"/api/v1/cameras/plans/{job_id}", params={"format": "csv"})
+    assert sheet.text.startswith("\ufeff序号 rank,") and sheet.text.count("\n") == plan["used"] + 1
+    accepted = engineer.post(f"/api/v1/cameras/plans/{job_id}/accept", json={"ranks": [1]})
+    assert accepted.status_code == 201, accepted.text
+    camera = engineer.get(f"/api/v1/cameras/{accepted.json()['cameras'][0]}").json()
+    assert (
+        camera["planned"] and camera["direction"] == views["features"][0]["properties"]["heading"]
+    )
+    again = engineer.post(f"/api/v1/cameras/plans/{job_id}/accept", json={})
+    assert again.status_code == 400 and "already accepted" in again.text
+    assert as_user("town_a").get(f"/api/v1/cameras/plans/{job_id}").status_code == 403
+    engineer.delete(f"/api/v1/cameras/{camera['id']}")
