@@ -37,6 +37,7 @@ buildings_table = sa.Table(
     sa.CheckConstraint("floors BETWEEN 1 AND 300", name="buildings_floors_check"),
     sa.CheckConstraint("year BETWEEN 1000 AND 2100", name="buildings_year_check"),
     *located_indexes("buildings"),
+    sa.Index("buildings_footprint_idx", "footprint", postgresql_using="gist"),
     sa.Index(
         "buildings_address_trgm",
         "address",
