@@ -287,3 +287,9 @@ def mvt(
     """
     values = {"z": z, "x": x, "y": y, "tol": tile_tolerance(z), "limit": limit, **(params or {})}
     return conn.execute(text(sql), values).scalar_one()
+
+
+def bulk_work(conn: Connection) -> None:
+    """Lift the statement timeout for the rest of the transaction: bulk work (an import, a job,
+    a city-wide re-tie) is bounded by its input, not an interactive query."""
+    conn.execute(text("SET LOCAL statement_timeout = 0"))

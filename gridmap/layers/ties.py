@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, text
 
 from gridmap.core.signals import GridChange
+from gridmap.db import sql
 from gridmap.db.schema import actor, code_type, flag, identity_id, metadata, now_column, point
 
 
@@ -78,7 +79,7 @@ LOCATED = ("buildings", "places", "things", "organisations", "events", "cameras"
 def retie(conn: Connection, area_wkb: bytes | None = None) -> dict[str, int]:
     """Re-tie records inside ``area_wkb`` (EPSG:4326; None: everywhere); moved rows per layer."""
     if area_wkb is None:  # a city-wide re-tie is bulk work, not an interactive statement
-        conn.execute(text("SET LOCAL statement_timeout = 0"))
+        sql.bulk_work(conn)
     rows = conn.execute(
         text(
             "SELECT layer, moved FROM gridmap_retie("

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 from gridmap.core.access import Principal
 from gridmap.core.errors import GridmapError
 from gridmap.db.scope import apply_scope
+from gridmap.db.sql import bulk_work
 from gridmap.layers import jobs
 
 log = logging.getLogger("gridmap.jobs")
@@ -45,6 +46,7 @@ def run(engine: Engine, principal: Principal, job_id: str, work: Work) -> None:
     try:
         with engine.begin() as conn:
             apply_scope(conn, principal)
+            bulk_work(conn)
             result = work(conn, advance)
     except GridmapError as error:
         status(state="failed", message=str(error))

@@ -42,7 +42,8 @@ def test_ogc_documents(api: TestClient, client: TestClient) -> None:
     assert {link["rel"] for link in landing["links"]} >= {"conformance", "data", "service-desc"}
     assert any("geojson" in c for c in api.get("/ogc/conformance").json()["conformsTo"])
     collections = api.get("/ogc/collections").json()["collections"]
-    assert {c["id"] for c in collections} == {"grids", "regions", "events", "cameras"}
+    ids = {c["id"] for c in collections}
+    assert ids == {"grids", "regions", "events", "cameras", "camera_sectors"}
     page = api.get("/ogc/collections/grids/items", params={"limit": 5}).json()
     assert page["numberReturned"] == 5 and any(link["rel"] == "next" for link in page["links"])
     one = api.get(f"/ogc/collections/grids/items/{page['features'][0]['id']}")
