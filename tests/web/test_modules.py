@@ -43,6 +43,8 @@ def _open(browser: Browser, base: str, path: str, username: str | None):
         ("/map", "county_admin"),
         ("/planner", "planner_c"),
         (f"/profile?code={TOWNSHIP_A}", "county_admin"),
+        ("/centre", "dispatcher"),
+        ("/report", None),
     ],
 )
 def test_each_page_is_es_modules_and_loads_clean(

@@ -40,3 +40,28 @@ export function formatTime(value) {
   const date = new Date(value);
   return isNaN(date.getTime()) ? String(value) : date.toLocaleString("zh-CN", { hour12: false });
 }
+
+/**
+ * A moment in ISO 8601 with the device's own zone offset (2026-11-30T09:15:00.250+08:00), as
+ * the API wants times: with their zone (and milliseconds: two GPS fixes a second apart differ).
+ * @param {Date | number} [moment] default: now
+ * @returns {string}
+ */
+export function isoWithZone(moment) {
+  const date = moment instanceof Date ? moment : new Date(moment === undefined ? Date.now() : moment);
+  const pad = (/** @type {number} */ n) => String(Math.floor(Math.abs(n))).padStart(2, "0");
+  const offset = -date.getTimezoneOffset();
+  const zone = (offset >= 0 ? "+" : "-") + pad(offset / 60) + ":" + pad(offset % 60);
+  return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) + "T" +
+    pad(date.getHours()) + ":" + pad(date.getMinutes()) + ":" + pad(date.getSeconds()) + "." +
+    String(date.getMilliseconds()).padStart(3, "0") + zone;
+}
+
+/**
+ * A rate (0–1) as a percentage with one decimal ("—" when undefined: an empty cohort).
+ * @param {number | null | undefined} rate
+ * @returns {string}
+ */
+export function percent(rate) {
+  return rate === null || rate === undefined ? "—" : (rate * 100).toFixed(1) + "%";
+}

@@ -1,12 +1,42 @@
 // @ts-check
-/* What every page's header and state share: who is signed in, the demo-data note, the log-out
-   button, and body[data-ready] (tests wait on it: the CSP forbids eval-based polling). */
+/* What every page's header and state share: who is signed in and the pages of their role, the
+   demo-data note, the log-out button, and body[data-ready] (tests wait on it: the CSP forbids
+   eval-based polling). */
 
 import { logout } from "./api.js";
-import { $ } from "./dom.js";
+import { $, h } from "./dom.js";
+
+/** The event pages, and the roles each is for. */
+export const ROLE_PAGES = /** @type {{href: string, label: string, roles: string[]}[]} */ ([
+  { href: "/centre", label: "综治中心 Dispatch centre", roles: ["dispatcher", "admin", "viewer"] },
+  { href: "/worker", label: "网格员 Grid worker", roles: ["grid_worker"] },
+  { href: "/department", label: "职能部门 Department", roles: ["department"] }
+]);
 
 /**
- * "username · role · jurisdiction" in #user.
+ * Links to the pages of the signed-in user's role, in the header's #nav (made before #user when
+ * the page has none); the page itself is left out.
+ * @param {{user?: {role: string}} | null} config
+ */
+export function showNav(config) {
+  const role = config && config.user && config.user.role;
+  if (!role) return;
+  let nav = $("nav");
+  if (!nav) {
+    const user = $("user");
+    if (!user || !user.parentNode) return;
+    nav = h("nav", { id: "nav", class: "nav", "aria-label": "页面 pages" });
+    user.parentNode.insertBefore(nav, user);
+  }
+  nav.textContent = "";
+  for (const page of ROLE_PAGES) {
+    if (!page.roles.includes(role) || window.location.pathname === page.href) continue;
+    nav.appendChild(h("a", { class: "home nav-" + page.href.slice(1), href: page.href }, page.label));
+  }
+}
+
+/**
+ * "username · role · jurisdiction" in #user, and the role's pages in #nav.
  * @param {{user?: {username: string, role: string, jurisdiction: string}} | null} config
  */
 export function showUser(config) {
@@ -15,6 +45,7 @@ export function showUser(config) {
   const who = config.user.username + " · " + config.user.role + " · " + config.user.jurisdiction;
   box.textContent = who;
   box.title = who;
+  showNav(config);
 }
 
 /** @param {string} text */
