@@ -74,6 +74,7 @@ PROBLEM_COLUMNS = (
     ("region_code", "区划 region"),
     ("grid_code", "网格 grid"),
     ("problem", "问题 problem"),
+    ("label", "问题名称 label"),
     ("reason", "原因 reason"),
     ("lon", "经度 lon"),
     ("lat", "纬度 lat"),

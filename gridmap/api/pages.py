@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
+from gridmap import catalog
 from gridmap.api.deps import MapRead, PublicDep, SettingsDep
 from gridmap.core.errors import Unauthorized
 from gridmap.core.settings import Settings
@@ -98,7 +99,8 @@ def _map_config(conn: Connection, settings: Settings, public: bool) -> dict:
             "regions": regions.generated_count(conn) > 0,
         },
         "tiles": {
-            layer: f"{prefix}/{layer}/{{z}}/{{x}}/{{y}}.mvt" for layer in ("regions", "grids")
+            layer: f"{prefix}/{layer}/{{z}}/{{x}}/{{y}}.mvt"
+            for layer in catalog.tile_layers(public)
         },
         "public": public,
         "csrf_cookie": settings.auth.csrf_cookie_name,
@@ -117,6 +119,37 @@ def _event_labels(settings: Settings) -> dict[str, dict[str, str]]:
         "event_states": dict(events.states),
         "event_actions": {name: action.label for name, action in events.actions.items()},
         "event_levels": dict(events.levels),
+    }
+
+
+def _event_rules(settings: Settings) -> dict:
+    """What each event action needs, from which states, for which roles; the open states."""
+    events = settings.events
+    return {
+        "actions": {
+            name: {"from": a.sources, "to": a.to, "roles": a.roles, "needs": a.needs}
+            for name, a in events.actions.items()
+        },
+        "open_states": events.open_states,
+    }
+
+
+def _camera_rules(settings: Settings) -> dict:
+    """Camera vocabularies, quotas and targets, so the engineer's page shows what is set."""
+    config = settings.cameras
+    return {
+        "ptz_types": {str(k): v for k, v in config.ptz_types.items()},
+        "turning_ptz_types": config.turning_ptz_types,
+        "statuses": config.statuses,
+        "working_statuses": config.working_statuses,
+        "problems": config.problems,
+        "level": config.level,
+        "village_quota": config.village_quota,
+        "natural_village_quota": config.natural_village_quota,
+        "working_target": config.working_target,
+        "key_area_working_target": config.key_area_working_target,
+        "planning_headings": config.planning_headings,
+        "planning_sites": config.planning_sites,
     }
 
 
@@ -143,6 +176,8 @@ def _labels(settings: Settings) -> dict[str, dict[str, str]]:
 def map_config(ctx: MapRead, settings: SettingsDep) -> dict:
     """What the staff map needs: bounds, base map, palette, legend, provenance (in scope)."""
     config = _map_config(ctx.conn, settings, public=False)
+    config["events"] = _event_rules(settings)
+    config["cameras"] = _camera_rules(settings)
     config["user"] = {
         "username": ctx.principal.username,
         "role": ctx.principal.role,

@@ -54,7 +54,24 @@ class CameraSettings(BaseSettings):
         "transport_hub",
         "hazardous_chemicals",
     ]
-    # bad-record checks (problems)
+    # bad-record checks (问题点位): their codes and labels
+    problems: dict[str, str] = {
+        "malformed_id": "编码格式错误 malformed ID",
+        "unknown_province": "编码省份无效 unknown province",
+        "not_a_camera": "非摄像机类型 not a camera",
+        "centre_mismatch": "编码与位置不符 ID names another county",
+        "duplicate_id": "编码重复 duplicate ID",
+        "same_spot": "重复点位 same spot and direction",
+        "no_position": "无坐标 no position (0, 0)",
+        "swapped_lonlat": "经纬度颠倒 longitude and latitude swapped",
+        "far_outside": "远离辖区 far outside its region",
+        "outside_grids": "不在网格内 in no grid",
+        "looks_gcj02": "疑似火星坐标 looks GCJ-02",
+        "no_direction": "缺监控方向 fixed camera without direction",
+        "bad_direction": "方向无效 direction not in 0-360",
+        "impossible_height": "安装高度异常 impossible height",
+        "impossible_hfov": "视场角异常 impossible field of view",
+    }
     same_spot_m: float = Field(default=3, gt=0, description="two records this close…")
     same_direction_deg: float = Field(default=15, gt=0, description="…facing the same way")
     far_outside_km: float = Field(default=50, gt=0, description="this far from its region")

@@ -45,6 +45,8 @@ def problems(conn: Any, settings: Settings, prefix: str | None) -> list[dict[str
     )
     found.extend(_looks_gcj02(conn, settings, prefix))
     found.sort(key=lambda p: (p["region_code"], p["grid_code"] or "", p["id"], p["problem"]))
+    for problem in found:
+        problem["label"] = config.problems.get(problem["problem"], problem["problem"])
     return found
 
 

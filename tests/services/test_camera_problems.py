@@ -88,6 +88,8 @@ def test_every_fault_is_found_with_its_reason(
     }
     assert f"record {twin}" in by_record[good]["same_spot"]
     assert "far_outside" not in by_record[faults["swapped_lonlat"]]
+    # every problem found has a configured label (the engineer's page and exports show it)
+    assert all(p["label"] != p["problem"] for p in found)
 
 
 def test_a_position_from_a_map_app_is_recognised(
