@@ -222,6 +222,12 @@ _RESIDENTS = """
      GROUP BY 1
 """
 
+# the views that count as seen: working, real (not planned) cameras' (the GiST index on sector
+# serves every join on it: never through a CTE, which has no index)
+_WORKING_VIEWS = (
+    "c.sector IS NOT NULL AND NOT c.planned AND c.status = ANY (:working) AND {cameras}"
+)
+
 COVERAGE_GROUPS = {
     "grid": "g.code",
     "village": "g.region_code",
@@ -231,15 +237,13 @@ _COVERAGE = """
     WITH area AS (
       SELECT g.code, g.region_code, g.boundary, ST_Area(g.boundary::geography) AS m2
         FROM grids g WHERE length(g.code) = 15 AND {grids}),
-    views AS (
-      SELECT c.sector FROM cameras c
-       WHERE c.sector IS NOT NULL AND NOT c.planned AND c.status = ANY (:working)
-         AND {cameras}),
     seen AS (
-      SELECT a.code,
-             ST_Area(ST_Union(ST_Intersection(v.sector, a.boundary))::geography) AS m2
-        FROM area a JOIN views v ON v.sector && a.boundary AND ST_Intersects(v.sector, a.boundary)
-       GROUP BY a.code),
+      SELECT g.code,
+             ST_Area(ST_Union(ST_Intersection(c.sector, g.boundary))::geography) AS m2
+        FROM grids g
+        JOIN cameras c ON c.sector && g.boundary AND ST_Intersects(c.sector, g.boundary)
+       WHERE length(g.code) = 15 AND {grids} AND {working_views}
+       GROUP BY g.code),
     cams AS (
       SELECT c.grid_code AS code, count(*) AS cameras,
              count(*) FILTER (WHERE c.status = ANY (:working)) AS working,
@@ -248,8 +252,9 @@ _COVERAGE = """
         FROM cameras c WHERE c.grid_code IS NOT NULL AND NOT c.planned AND {cameras}
        GROUP BY 1),
     seen_buildings AS (
-      SELECT DISTINCT b.id, b.grid_code FROM views v
-        JOIN buildings b ON b.pt && v.sector AND ST_Intersects(v.sector, b.pt)),
+      SELECT DISTINCT b.id, b.grid_code FROM cameras c
+        JOIN buildings b ON b.pt && c.sector AND ST_Intersects(c.sector, b.pt)
+       WHERE {working_views}),
     per_building AS MATERIALIZED ({residents}),
     buildings_in AS (
       SELECT b.grid_code AS code, count(*) AS buildings, count(s.id) AS buildings_seen,
@@ -260,8 +265,9 @@ _COVERAGE = """
        WHERE {buildings} GROUP BY 1),
     key_places AS (
       SELECT p.grid_code AS code, count(*) AS key_places,
-             count(*) FILTER (WHERE EXISTS (SELECT 1 FROM views v
-                              WHERE v.sector && p.pt AND ST_Intersects(v.sector, p.pt)))
+             count(*) FILTER (WHERE EXISTS (SELECT 1 FROM cameras c
+                              WHERE c.sector && p.pt AND ST_Intersects(c.sector, p.pt)
+                                AND {working_views}))
                AS key_places_seen
         FROM places p WHERE (p.kind = ANY (:key_kinds) OR p.must_visit) AND {places}
        GROUP BY 1)
@@ -303,6 +309,7 @@ def coverage(
         key=COVERAGE_GROUPS[group],
         grids=scope("g.code"),
         cameras=scope("c.grid_code"),
+        working_views=_WORKING_VIEWS.format(cameras=scope("c.region_code")),
         buildings=scope("b.grid_code"),
         places=scope("p.grid_code"),
         residents=_RESIDENTS.format(buildings=scope("b.grid_code")),
