@@ -309,7 +309,7 @@ def coverage(
         key=COVERAGE_GROUPS[group],
         grids=scope("g.code"),
         cameras=scope("c.grid_code"),
-        working_views=_WORKING_VIEWS.format(cameras=scope("c.region_code")),
+        working_views=_WORKING_VIEWS.format(cameras=scope("c.grid_code")),
         buildings=scope("b.grid_code"),
         places=scope("p.grid_code"),
         residents=_RESIDENTS.format(buildings=scope("b.grid_code")),
