@@ -14,6 +14,7 @@ from gridmap.services.fieldwork import FieldDesk
 router = APIRouter(tags=["field work"])
 
 PatrolsWrite = Annotated[Context, Depends(require("patrols:write"))]
+PatrolsRead = Annotated[Context, Depends(require("patrols:write", "events:read"))]
 
 
 class PointsBody(BaseModel):
@@ -36,6 +37,13 @@ def start_patrol(ctx: PatrolsWrite, settings: SettingsDep) -> dict:
 def current_patrol(ctx: PatrolsWrite, settings: SettingsDep) -> dict:
     """The caller's patrol under way (``patrol`` null when none)."""
     return {"patrol": FieldDesk(ctx.conn, settings, ctx.principal).current()}
+
+
+@router.get("/api/v1/patrols/{patrol_id}")
+def get_patrol(ctx: PatrolsRead, settings: SettingsDep, patrol_id: int) -> dict:
+    """One patrol with its track (GeoJSON): a worker's own, or any in the caller's
+    jurisdiction for the centre."""
+    return FieldDesk(ctx.conn, settings, ctx.principal).show(patrol_id)
 
 
 @router.post("/api/v1/patrols/{patrol_id}/points")

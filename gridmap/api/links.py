@@ -7,13 +7,22 @@ from fastapi.responses import JSONResponse
 
 from gridmap.api.deps import Page
 
+GEOJSON = "application/geo+json"
 
-def page_links(request: Request, page: Page, returned: int, total: int | None) -> list[dict]:
-    """``self``, and ``next``/``prev`` when there is such a page, keeping the other parameters."""
+
+def page_links(
+    request: Request,
+    page: Page,
+    returned: int,
+    total: int | None,
+    media_type: str = "application/json",
+) -> list[dict]:
+    """``self``, and ``next``/``prev`` when there is such a page, keeping the other parameters;
+    typed as the page is (GeoJSON pages say so)."""
 
     def link(rel: str, offset: int) -> dict:
         url = request.url.include_query_params(limit=page.limit, offset=offset)
-        return {"rel": rel, "href": str(url), "type": "application/geo+json"}
+        return {"rel": rel, "href": str(url), "type": media_type}
 
     links = [link("self", page.offset)]
     more = returned == page.limit if total is None else page.offset + returned < total
@@ -30,7 +39,7 @@ def geojson_page(request: Request, page: Page, features: list[dict], total: int)
         "type": "FeatureCollection",
         "numberMatched": total,
         "numberReturned": len(features),
-        "links": page_links(request, page, len(features), total),
+        "links": page_links(request, page, len(features), total, GEOJSON),
         "features": features,
     }
-    return JSONResponse(body, media_type="application/geo+json")
+    return JSONResponse(body, media_type=GEOJSON)

@@ -576,11 +576,23 @@ def attachment(conn: Connection, event_id: int, attachment_id: int) -> dict[str,
 
 
 def add_attachment(conn: Connection, event_id: int, record: dict[str, Any]) -> int:
+    """Attach a stored photo; the same photo sent again (a phone retrying an upload whose
+    answer it lost) is the attachment already there."""
     return conn.execute(
         text(
-            "INSERT INTO event_attachments (event_id, media_type, bytes, sha256, path,"
-            " public_path, width, height) VALUES (:event_id, :media_type, :bytes, :sha256,"
-            " :path, :public_path, :width, :height) RETURNING id"
+            """
+            WITH found AS (
+              SELECT id FROM event_attachments
+               WHERE event_id = :event_id AND sha256 = :sha256 ORDER BY id LIMIT 1),
+            added AS (
+              INSERT INTO event_attachments (event_id, media_type, bytes, sha256, path,
+                                             public_path, width, height)
+              SELECT :event_id, :media_type, :bytes, :sha256, :path, :public_path, :width,
+                     :height
+               WHERE NOT EXISTS (SELECT 1 FROM found)
+              RETURNING id)
+            SELECT id FROM added UNION ALL SELECT id FROM found
+            """
         ),
         {"event_id": event_id, **record},
     ).scalar_one()

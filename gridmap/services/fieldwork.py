@@ -91,6 +91,15 @@ class FieldDesk:
             fieldwork.stop_patrol(self.conn, patrol_id, transaction_time(self.conn))
         return {**self._mine(patrol_id), "track": fieldwork.track(self.conn, patrol_id)}
 
+    def show(self, patrol_id: int) -> dict[str, Any]:
+        """A patrol with its track: the worker's own, or any in the caller's jurisdiction for
+        the centre's staff (row-level security)."""
+        found = fieldwork.patrol(self.conn, patrol_id)
+        own = found is not None and found["worker"] == self.principal.username
+        if found is None or not (own or self.principal.can("events:read")):
+            raise NotFound(f"patrol {patrol_id} does not exist (or is not yours)")
+        return {**found, "track": fieldwork.track(self.conn, patrol_id)}
+
     def all_safe(self, note: str | None) -> dict[str, Any]:
         """Today's all-safe report in the caller's grid (once a day)."""
         now = transaction_time(self.conn)

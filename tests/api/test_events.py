@@ -96,6 +96,12 @@ def test_the_closed_loop_over_http(as_user: Client, spot: dict) -> None:
     )
     assert upload.status_code == 201, upload.text
     photo = upload.json()["attachments"][0]
+    # the phone lost the answer and sends the same photo again: no second copy
+    again = department.post(
+        f"/api/v1/events/{event['id']}/attachments",
+        files=[("files", ("after.jpg", _photo(), "image/jpeg"))],
+    )
+    assert again.json()["attachments"][0]["id"] == photo["id"]
     event = _act(department, event, "report_back", attachments=[photo["id"]], note="cleared")
     assert event["state"] == "handled" and event["handled_on_time"] is True
     served = department.get(photo["url"])

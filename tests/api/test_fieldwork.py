@@ -72,6 +72,11 @@ def test_a_patrol_with_batches_sent_twice_and_a_check_in(as_user, must_visit: di
     stopped = worker.post(f"/api/v1/patrols/{patrol['id']}/stop").json()
     assert stopped["ended_at"] and stopped["points"] == 3
     assert stopped["track"]["type"] == "LineString" and 40 < stopped["length_m"] < 70
+    read = worker.get(f"/api/v1/patrols/{patrol['id']}").json()
+    assert read["track"] == stopped["track"] and read["points"] == 3
+    centre = as_user("dispatcher").get(f"/api/v1/patrols/{patrol['id']}")
+    assert centre.status_code == 200 and centre.json()["worker"] == "worker"
+    assert as_user("town_b").get(f"/api/v1/patrols/{patrol['id']}").status_code == 404
     late = worker.post(f"/api/v1/patrols/{patrol['id']}/points", json={"points": batch})
     assert late.status_code == 409 and "has ended" in late.json()["detail"]
 

@@ -4,13 +4,15 @@ planned cameras."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import Connection, text
 
 from gridmap.core.errors import InvalidInput
 from gridmap.core.settings import Settings
+from gridmap.layers import jobs
 from gridmap.services import camera_planning
-
 
 VILLAGE = "361126109231"  # an administrative village (行政村) made for these tests
 GRID = VILLAGE + "001"
@@ -51,8 +53,6 @@ def village(conn: Connection) -> dict:
 
 def _covered_weight(conn: Connection, features: list[dict], key_weight: float) -> float:
     """Key-place weight inside the proposed views, counted by PostGIS from the GeoJSON."""
-    import json
-
     return conn.execute(
         text(
             "SELECT count(DISTINCT p.id) * CAST(:w AS float8) FROM places p,"
@@ -95,8 +95,6 @@ def test_a_plan_covers_what_it_says_and_beats_or_ties_greedy(
 
 def _job(conn: Connection, plan: dict) -> str:
     """The plan stored as a finished job's result, as the API's job would leave it."""
-    from gridmap.layers import jobs
-
     job_id = jobs.create(conn, camera_planning.PLAN_JOB, "")
     jobs.update(conn, job_id, state="done", result=plan)
     return job_id
