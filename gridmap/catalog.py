@@ -3,8 +3,9 @@
 An entry says how the layer is served and how it keeps up with the grid system:
 
 - ``collection``: an OGC API – Features collection (list by bbox, one item, extent);
-- ``tile``: its vector tile query (``/tiles/{name}/…``), and whether residents may see it
-  (``/public/tiles/{name}/…``);
+- ``tile``: its vector tile query (``/tiles/{name}/…``), whether residents may see it
+  (``/public/tiles/{name}/…``), and the tables it draws (a change to them there makes a cached
+  tile stale);
 - ``follows_grids``: the hook that re-ties the layer's records when grids change (grid edits,
   merges, divisions call ``grids_changed`` in their transaction).
 
@@ -51,6 +52,12 @@ class MapLayer:
     tile: TileQuery | None = None
     public_tile: bool = False
     follows_grids: GridHook | None = None
+    reads: tuple[str, ...] = ()  # the tables its tiles draw (default: the table of its name)
+
+    @property
+    def tables(self) -> list[str]:
+        """Whose changes make a cached tile of this layer stale (see ``layer_changes``)."""
+        return list(self.reads or (self.name,))
 
 
 def _grid_items(conn: Connection, bbox: BBox | None, limit: int, offset: int) -> Features:
@@ -87,7 +94,7 @@ _LAYERS = (
         tile=regions.tile,
         public_tile=True,
     ),
-    MapLayer("source_grids", tile=sources.tile),
+    MapLayer("source_grids", tile=sources.tile, reads=("sources", "source_grids")),
     MapLayer(
         "events",
         Collection(
@@ -123,6 +130,7 @@ _LAYERS = (
             cameras.VIEWS.extent,
         ),
         tile=cameras.sector_tile,
+        reads=("cameras",),
     ),
     # located records: tied to the grid and micro-grid holding their point
     *(

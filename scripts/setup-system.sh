@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages gridmap needs, only those that are missing (safe to run twice).
 set -euo pipefail
-packages=(postgresql-15 postgresql-15-postgis-3 chromium)
+packages=(postgresql-15 postgresql-15-postgis-3 chromium gdal-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -11,12 +11,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy import Engine
 
+from gridmap.api import exports
 from gridmap.api.deps import AuditRead, PageDep
 from gridmap.api.links import page_links
-from gridmap.core.access import Principal
-from gridmap.db.scope import apply_scope
 from gridmap.layers import audit
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -49,13 +47,6 @@ def list_audit(request: Request, ctx: AuditRead, page: PageDep, where: FilterDep
     }
 
 
-def _csv_lines(engine: Engine, principal: Principal, where: audit.AuditFilter) -> Iterator[str]:
-    """CSV rows streamed from a server-side cursor of its own, scoped to the caller."""
-    with engine.begin() as conn:
-        apply_scope(conn, principal)
-        yield from _to_csv(audit.stream_entries(conn, where))
-
-
 def _to_csv(entries: Iterator[dict]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -77,7 +68,13 @@ def _to_csv(entries: Iterator[dict]) -> Iterator[str]:
 def export_audit(request: Request, ctx: AuditRead, where: FilterDep) -> StreamingResponse:
     """Every matching entry as CSV (UTF-8), streamed."""
     return StreamingResponse(
-        _csv_lines(request.app.state.engine, ctx.principal, where),
+        _to_csv(
+            exports.streamed(
+                request.app.state.engine,
+                ctx.principal,
+                lambda conn: audit.stream_entries(conn, where),
+            )
+        ),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="gridmap-audit.csv"'},
     )

@@ -1,4 +1,5 @@
-"""``/api/v1/auth``: sign in (bearer token or cookie), sign out, who am I; and the /login page."""
+"""``/api/v1/auth``: sign in (bearer token or cookie), sign out, who am I, personal API keys;
+and the /login page."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel, Field
 
 from gridmap.api.deps import CurrentUser, SettingsDep
 from gridmap.api.pages import STATIC_DIR
 from gridmap.core.errors import GridmapError
 from gridmap.core.settings import Settings
-from gridmap.services import accounts
+from gridmap.services import accounts, api_keys
 
 router = APIRouter(tags=["auth"])
 
@@ -119,3 +121,31 @@ def login_page(error: str | None = None, next: str | None = None) -> HTMLRespons
     message = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
     page = _LOGIN_PAGE.substitute(error=message, next=html.escape(_safe_next(next), quote=True))
     return HTMLResponse(page)
+
+
+class NewApiKey(BaseModel):
+    name: str = Field(min_length=1, max_length=100, description="what the key is for (QGIS…)")
+    days: int | None = Field(
+        default=None, ge=1, le=3650, description="expires after this many days (default: never)"
+    )
+
+
+@router.post("/api/v1/auth/api-keys", status_code=201)
+def create_api_key(ctx: CurrentUser, body: NewApiKey) -> dict:
+    """A personal API key for desktop clients, shown this once: send it as ``X-API-Key``, as
+    ``Authorization: Bearer``, or as the password of HTTP Basic with your user name (QGIS,
+    GDAL's ``USERPWD``). It acts exactly as you do, until revoked."""
+    return api_keys.create(ctx.conn, ctx.principal, body.name, body.days)
+
+
+@router.get("/api/v1/auth/api-keys")
+def list_api_keys(ctx: CurrentUser) -> dict:
+    """Your API keys (never their secret), revoked ones included."""
+    return {"api_keys": api_keys.listed(ctx.conn, ctx.principal)}
+
+
+@router.delete("/api/v1/auth/api-keys/{key_id}", status_code=204)
+def revoke_api_key(ctx: CurrentUser, key_id: int) -> Response:
+    """Revoke one of your keys (a user administrator: one of their users')."""
+    api_keys.revoke(ctx.conn, key_id)
+    return Response(status_code=204)

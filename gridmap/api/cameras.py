@@ -100,6 +100,7 @@ def camera_problems(
 
 COVERAGE_COLUMNS = (
     ("key", "编码 key"),
+    ("name", "名称 name"),
     ("cameras", "摄像机 cameras"),
     ("working", "在线 working"),
     ("working_rate", "完好率 working rate"),

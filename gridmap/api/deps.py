@@ -6,6 +6,7 @@ a worker thread, and each such hop costs more than the parsing itself.
 
 from __future__ import annotations
 
+import base64
 import hmac
 import math
 from collections.abc import Awaitable, Callable, Iterator
@@ -21,7 +22,7 @@ from gridmap.core.codes import CodeError, parse_grid_code, parse_region_code
 from gridmap.core.errors import Forbidden, InvalidInput, Unauthorized
 from gridmap.core.settings import Settings
 from gridmap.db.scope import apply_scope
-from gridmap.services import accounts
+from gridmap.services import accounts, api_keys
 
 
 async def app_settings(request: Request) -> Settings:
@@ -33,6 +34,11 @@ SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
+API_KEY_HEADER = "X-API-Key"
+# a request's transaction ends (commits) when its route returns, before the answer is sent: a
+# client that reads right after a write sees it (streamed files read in a transaction of
+# their own, ``exports.streamed``)
+SCOPE = "function"
 # declared so that the OpenAPI document (and /docs) show how to authenticate
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -45,16 +51,46 @@ class Context:
     principal: Principal
 
 
-def _credentials(request: Request, settings: Settings, bearer: str | None) -> tuple[str, str]:
+@dataclass(frozen=True)
+class Credentials:
+    """What the caller sent: a token and how (``bearer``, ``cookie``, ``api_key``), and for
+    HTTP Basic the user name it gave."""
+
+    token: str
+    transport: str
+    username: str | None = None
+
+
+def _basic(header: str) -> Credentials:
+    """HTTP Basic with an API key as the password (what QGIS and GDAL's USERPWD send)."""
+    try:
+        username, _, key = base64.b64decode(header[6:].strip()).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        raise Unauthorized("the Basic credentials are not base64 of 'user:key'") from None
+    if not api_keys.is_api_key(key):
+        raise Unauthorized(
+            "HTTP Basic takes a personal API key as the password (POST /api/v1/auth/api-keys)"
+        )
+    return Credentials(key, "api_key", username)
+
+
+def _credentials(request: Request, settings: Settings, bearer: str | None) -> Credentials:
+    key = request.headers.get(API_KEY_HEADER)
+    if key:
+        return Credentials(key, "api_key")
     if bearer:
-        return bearer, "bearer"
-    if request.headers.get("authorization"):
-        raise Unauthorized("the Authorization header must read 'Bearer <token>'")
+        return Credentials(bearer, "api_key" if api_keys.is_api_key(bearer) else "bearer")
+    header = request.headers.get("authorization", "")
+    if header[:6].lower() == "basic ":
+        return _basic(header)
+    if header:
+        raise Unauthorized("the Authorization header must read 'Bearer <token>' or 'Basic …'")
     cookie = request.cookies.get(settings.auth.cookie_name)
     if cookie:
-        return cookie, "cookie"
+        return Credentials(cookie, "cookie")
     raise Unauthorized(
-        "sign in first: send 'Authorization: Bearer <token>' (from POST /api/v1/auth/token)"
+        "sign in first: send 'Authorization: Bearer <token>' (from POST /api/v1/auth/token),"
+        f" a personal API key ({API_KEY_HEADER}, or HTTP Basic with the key as password),"
         " or log in at /login"
     )
 
@@ -65,12 +101,15 @@ def request_context(
     bearer: Annotated[str | None, Depends(_bearer)] = None,
 ) -> Iterator[Context]:
     """Authenticate the caller, then open the request's transaction scoped to them (RLS)."""
-    token, transport = _credentials(request, settings, bearer)
+    sent = _credentials(request, settings, bearer)
     with request.app.state.engine.begin() as conn:
-        principal = accounts.authenticate(conn, settings, token)
-        if transport == "cookie" and request.method not in SAFE_METHODS:
-            sent = request.headers.get(CSRF_HEADER, "")
-            if not (sent and principal.csrf and hmac.compare_digest(sent, principal.csrf)):
+        if sent.transport == "api_key":
+            principal = api_keys.authenticate(conn, settings, sent.token, sent.username)
+        else:
+            principal = accounts.authenticate(conn, settings, sent.token)
+        if sent.transport == "cookie" and request.method not in SAFE_METHODS:
+            csrf = request.headers.get(CSRF_HEADER, "")
+            if not (csrf and principal.csrf and hmac.compare_digest(csrf, principal.csrf)):
                 raise Forbidden(
                     f"a signed-in page must send the {CSRF_HEADER} header with unsafe requests"
                 )
@@ -89,7 +128,7 @@ def require(*permissions: str) -> Callable[[Context], Awaitable[Context]]:
     """A dependency that lets through only callers whose role has one of ``permissions``
     (else 403 naming them)."""
 
-    async def check(context: Annotated[Context, Depends(request_context)]) -> Context:
+    async def check(context: Annotated[Context, Depends(request_context, scope=SCOPE)]) -> Context:
         principal = context.principal
         if not any(principal.can(p) for p in permissions):
             raise Forbidden(f"role {principal.role!r} may not do this ({' or '.join(permissions)})")
@@ -114,9 +153,9 @@ def reporter_context(request: Request) -> Iterator[Context]:
         yield Context(conn, PUBLIC_REPORTER)
 
 
-CurrentUser = Annotated[Context, Depends(request_context)]
-PublicDep = Annotated[Context, Depends(public_context)]
-ReporterDep = Annotated[Context, Depends(reporter_context)]
+CurrentUser = Annotated[Context, Depends(request_context, scope=SCOPE)]
+PublicDep = Annotated[Context, Depends(public_context, scope=SCOPE)]
+ReporterDep = Annotated[Context, Depends(reporter_context, scope=SCOPE)]
 RegionsRead = Annotated[Context, Depends(require("regions:read"))]
 GridsRead = Annotated[Context, Depends(require("grids:read"))]
 GridsWrite = Annotated[Context, Depends(require("grids:write"))]

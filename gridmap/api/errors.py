@@ -46,11 +46,15 @@ def _body(
     return JSONResponse(content, status_code=status)
 
 
-async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     status = next(code for kind, code in STATUS.items() if isinstance(exc, kind))
     response = _body(status, str(exc), getattr(exc, "field", None), getattr(exc, "extra", None))
     if status == 401:
-        response.headers["WWW-Authenticate"] = "Bearer"
+        # desktop clients of the OGC API answer a Basic challenge with user and API key; the
+        # pages' own requests never get one (a browser would pop up its password dialog)
+        basic = request.url.path.startswith("/ogc")
+        challenge = 'Bearer, Basic realm="gridmap"' if basic else "Bearer"
+        response.headers["WWW-Authenticate"] = challenge
     return response
 
 

@@ -216,12 +216,16 @@ LIST_COLUMNS = (
 
 @router.get("/api/v1/events/export")
 def export_events(
+    request: Request,
     ctx: EventsRead,
     where: EventQuery,
     format: Literal["csv", "xlsx"] = "csv",
 ) -> Response:
     """The queue as a file (every matching event, newest first)."""
-    return exports.table(event_rows.stream_events(ctx.conn, where), LIST_COLUMNS, format, "events")
+    rows = exports.streamed(
+        request.app.state.engine, ctx.principal, lambda conn: event_rows.stream_events(conn, where)
+    )
+    return exports.table(rows, LIST_COLUMNS, format, "events")
 
 
 KPI_COLUMNS = (

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from fastapi.responses import Response, StreamingResponse
+from sqlalchemy import Connection, Engine
+
+from gridmap.core.access import Principal
+from gridmap.db.scope import apply_scope
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -19,6 +23,16 @@ def _cell(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+def streamed(
+    engine: Engine, principal: Principal, fetch: Callable[[Connection], Iterator[dict[str, Any]]]
+) -> Iterator[dict[str, Any]]:
+    """Rows read while the response streams, in a transaction of their own scoped to the
+    caller (the request's transaction has committed before the first byte is sent)."""
+    with engine.begin() as conn:
+        apply_scope(conn, principal)
+        yield from fetch(conn)
 
 
 def table(

@@ -40,6 +40,7 @@ from gridmap.api import (
 )
 from gridmap.core.settings import Settings, get_settings
 from gridmap.db.engine import app_engine
+from gridmap.services.tiles import TileCache
 
 ROUTERS = (
     health,
@@ -90,6 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = app_engine(settings)
+    cache_bytes = settings.map.tile_cache_mb * 1024 * 1024
+    app.state.tile_cache = TileCache(cache_bytes) if cache_bytes else None
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     security.install(app, settings)
     errors.install(app)

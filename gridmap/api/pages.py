@@ -51,6 +51,10 @@ STAFF_PAGES = {
     "/centre": ("centre.html", "the dispatch desk (综治中心): queue, map of events, KPIs"),
     "/worker": ("worker.html", "the grid worker's phone page (网格员): report, patrol, tasks"),
     "/department": ("department.html", "a department's dispatched events (职能部门)"),
+    "/cameras": (
+        "cameras.html",
+        "the engineer's cameras (雪亮工程): map, coverage, problems, planning",
+    ),
 }
 
 
@@ -144,6 +148,13 @@ def _camera_rules(settings: Settings) -> dict:
         "working_statuses": config.working_statuses,
         "problems": config.problems,
         "level": config.level,
+        "dori": config.dori,
+        "defaults": {
+            "hfov": config.default_hfov,
+            "height": config.default_height,
+            "tilt": config.default_tilt,
+            "resolution_px": config.default_pixels,
+        },
         "village_quota": config.village_quota,
         "natural_village_quota": config.natural_village_quota,
         "working_target": config.working_target,

@@ -1,20 +1,20 @@
 """Vector tiles: ``/tiles/{layer}/{z}/{x}/{y}.mvt`` (staff) and ``/public/tiles/…`` (residents).
 
-One SQL statement per tile, scoped by the caller's row-level security like every other read.
+One SQL statement per tile, scoped by the caller's row-level security like every other read,
+and kept in a cache that knows when a change reaches a tile (``services.tiles``).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
-from sqlalchemy import Connection
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from gridmap import catalog
-from gridmap.api.deps import PublicDep, SettingsDep, TilesRead
+from gridmap.api.deps import Context, PublicDep, SettingsDep, TilesRead
 from gridmap.core.errors import InvalidInput
 from gridmap.core.settings import Settings
-from gridmap.db.sql import serial_plans
+from gridmap.services import tiles
 
 router = APIRouter(tags=["tiles"])
 
@@ -33,27 +33,37 @@ def _check_tile(z: int, x: int, y: int) -> None:
 
 
 def render_tile(
-    conn: Connection,
+    request: Request,
+    ctx: Context,
     settings: Settings,
     layer: str,
-    z: int,
-    x: int,
-    y: int,
+    address: tuple[int, int, int],
     public: bool,
     **filters: str | None,
 ) -> Response:
-    query = catalog.tile_query(layer, public)
-    _check_tile(z, x, y)
-    serial_plans(conn)
-    filters = {k: v for k, v in filters.items() if v is not None}
-    data = query(conn, z, x, y, settings.map.tile_feature_limit, public=public, **filters)
+    _check_tile(*address)
+    given = {k: v for k, v in filters.items() if v is not None}
+    cache = getattr(request.app.state, "tile_cache", None)
+    drawn = tiles.tile(ctx.conn, settings, cache, ctx.principal, layer, address, public, given)
     visibility = "public" if public else "private"
-    headers = {"Cache-Control": f"{visibility}, max-age={settings.map.tile_cache_seconds}"}
-    return Response(content=bytes(data or b""), media_type=MVT, headers=headers)
+    vary = "Accept-Encoding" if public else "Accept-Encoding, Authorization, Cookie, X-API-Key"
+    headers = {
+        "Cache-Control": f"{visibility}, max-age={settings.map.tile_cache_seconds}",
+        "ETag": drawn.etag,
+        "Vary": vary,
+        "X-Tile-Cache": "hit" if drawn.cached else "miss",
+    }
+    if drawn.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    if drawn.data and "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(content=drawn.gzipped, media_type=MVT, headers=headers)
+    return Response(content=drawn.data, media_type=MVT, headers=headers)
 
 
 @router.get("/tiles/{layer}/{z}/{x}/{y}.mvt", response_class=Response)
 def tile(
+    request: Request,
     ctx: TilesRead,
     settings: SettingsDep,
     layer: LayerName,
@@ -65,10 +75,18 @@ def tile(
     """A vector tile of a layer (EPSG:3857 tiling, 4096 extent), inside the caller's scope."""
     if department is not None and layer != "source_grids":
         raise InvalidInput("department filters only the source_grids layer", field="department")
-    return render_tile(ctx.conn, settings, layer, z, x, y, public=False, department=department)
+    return render_tile(request, ctx, settings, layer, (z, x, y), False, department=department)
 
 
 @router.get("/public/tiles/{layer}/{z}/{x}/{y}.mvt", response_class=Response)
-def public_tile(ctx: PublicDep, settings: SettingsDep, layer: LayerName, z: int, x: int, y: int):
+def public_tile(
+    request: Request,
+    ctx: PublicDep,
+    settings: SettingsDep,
+    layer: LayerName,
+    z: int,
+    x: int,
+    y: int,
+):
     """A vector tile with only what a resident may see: grid outlines, codes and names."""
-    return render_tile(ctx.conn, settings, layer, z, x, y, public=True)
+    return render_tile(request, ctx, settings, layer, (z, x, y), True)

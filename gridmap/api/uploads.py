@@ -12,11 +12,10 @@ from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
 from gridmap.api.deps import CurrentUser, GridsWrite, SettingsDep, check_permission
 from gridmap.core.errors import InvalidInput
 from gridmap.core.settings import Settings
-from gridmap.ingest import ledgers
 from gridmap.ingest.readers import TABULAR, VECTOR
 from gridmap.ingest.report import ImportReport
 from gridmap.ingest.sources import import_department_grids
-from gridmap.services import jobs
+from gridmap.services import imports, jobs
 
 router = APIRouter(tags=["uploads"])
 
@@ -29,6 +28,8 @@ UPLOAD_PERMISSION = {
     "residents": "people:write",
     "households": "people:write",
     "grid_workers": "grids:write",
+    "cameras": "cameras:write",
+    "natural_villages": "cameras:write",
 }
 
 
@@ -95,7 +96,15 @@ def upload_grids(
 
 
 LedgerName = Literal[
-    "residents", "households", "buildings", "places", "things", "organisations", "grid_workers"
+    "residents",
+    "households",
+    "buildings",
+    "places",
+    "things",
+    "organisations",
+    "grid_workers",
+    "cameras",
+    "natural_villages",
 ]
 
 
@@ -118,7 +127,7 @@ def upload_ledger(
     path = save_upload(settings, job_id, file, LEDGER_SUFFIXES)
 
     def work(conn, advance) -> dict:
-        report = ledgers.import_ledger(conn, layer, path, settings, crs, advance)
+        report = imports.import_ledger(conn, settings, layer, path, crs, advance)
         return _job_result(job_id, report)
 
     background.add_task(jobs.run, engine, principal, job_id, work)

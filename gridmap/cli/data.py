@@ -138,12 +138,12 @@ def _import_ledger(layer: str) -> Callable[..., None]:
             str | None, typer.Option(help="coordinates' CRS: EPSG:…, GCJ-02, BD-09 (else WGS84)")
         ] = None,
     ) -> None:
-        from gridmap.ingest import ledgers
+        from gridmap.services import imports
 
         with clean_errors(), database_running() as url:
             migrate.upgrade(url)
             with progress_bar(f"{layer} rows", None) as advance, scoped_transaction(url) as conn:
-                report = ledgers.import_ledger(conn, layer, file, get_settings(), crs, advance)
+                report = imports.import_ledger(conn, get_settings(), layer, file, crs, advance)
         console.print(
             f"{layer}: {report.read} rows read, {report.written} written,"
             f" {report.rejected} rejected"
@@ -160,6 +160,15 @@ def _import_ledger(layer: str) -> Callable[..., None]:
     return command
 
 
-for _layer in ("residents", "households", "buildings", "places", "things", "organisations"):
+for _layer in (
+    "residents",
+    "households",
+    "buildings",
+    "places",
+    "things",
+    "organisations",
+    "cameras",
+):
     import_app.command(_layer)(_import_ledger(_layer))
 import_app.command("grid-workers")(_import_ledger("grid_workers"))
+import_app.command("natural-villages")(_import_ledger("natural_villages"))

@@ -26,6 +26,35 @@ class CameraSettings(BaseSettings):
         4: "遥控枪机 remote bullet",
     }
     turning_ptz_types: list[int] = Field(default=[1, 2], description="these see all round (360°)")
+    # what ledgers write for a PTZ type, a status, indoor/outdoor (OSM tags included), lower case
+    ptz_aliases: dict[str, int] = {
+        "dome": 1,
+        "球机": 1,
+        "球型": 1,
+        "ptz": 1,
+        "half-dome": 2,
+        "half_dome": 2,
+        "半球": 2,
+        "半球机": 2,
+        "fixed": 3,
+        "bullet": 3,
+        "枪机": 3,
+        "固定枪机": 3,
+        "panning": 4,
+        "遥控枪机": 4,
+        "360": 1,
+        "webcam": 3,
+    }
+    status_aliases: dict[str, str] = {"正常": "online", "损坏": "faulty", "停用": "offline"}
+    room_aliases: dict[str, int] = {
+        "outdoor": 1,
+        "public": 1,
+        "室外": 1,
+        "indoor": 2,
+        "室内": 2,
+    }
+    # OSM surveillance:type values that are not cameras (a guard post, …)
+    not_cameras: list[str] = ["guard", "fake"]
     statuses: dict[str, str] = {"online": "在线", "faulty": "故障", "offline": "离线"}
     working_statuses: list[str] = ["online"]
     # what a camera sees: the range giving this pixel density (IEC 62676-4 DORI), px/m

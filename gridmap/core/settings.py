@@ -99,6 +99,9 @@ class MapSettings(BaseSettings):
     tile_attribution: str = ""
     tile_feature_limit: int = 20_000
     tile_cache_seconds: int = 60
+    tile_cache_mb: int = Field(
+        default=256, ge=0, description="tiles kept in memory per worker (0: no cache)"
+    )
     grid_min_zoom: int = 9
     palette: list[str] = [
         "#1f77b4",
@@ -149,6 +152,8 @@ class ServerSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(default=0, ge=0, description="web worker processes (0: one per CPU core)")
+    access_log: bool = Field(default=False, description="a log line per request")
     api_page_limit: int = Field(default=1000, description="largest `limit` a list accepts")
 
 

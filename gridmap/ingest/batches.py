@@ -25,7 +25,7 @@ Prepare = Callable[[Row], Sequence[Any]]
 def staging_columns(ledger: Ledger) -> str:
     columns = [f"{name} text" for name in ledger.names] + list(ledger.prepared)
     columns += ["lon float8", "lat float8", "footprint bytea", "pt geometry(Point, 4326)"]
-    columns += ["grid_code text", "micro_code text", "building_id bigint"]
+    columns += ["grid_code text", "micro_code text", "building_id bigint", *ledger.staged]
     # no primary key: row numbers are unique by construction, and an index would slow COPY
     return "row_no integer, " + ", ".join(columns) + ", rejected boolean DEFAULT false"
 

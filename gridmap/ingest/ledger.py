@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gridmap.core.pii import mask_id_number, mask_phone
+from gridmap.core.pii import mask_id_number, mask_name, mask_phone
 from gridmap.db.sql import Progress, copy_blocks, staging_table
 from gridmap.ingest.batches import Chunks, Prepare, prepared_batches, read_ahead, staging_columns
 from gridmap.ingest.checks import Check, row_checks_sql
@@ -40,7 +40,12 @@ from gridmap.ingest.readers import (
 from gridmap.ingest.report import ImportReport
 from gridmap.layers import audit
 
-_MASKS = {"id_number": mask_id_number, "phone": mask_phone}
+_MASKS = {
+    "id_number": mask_id_number,
+    "phone": mask_phone,
+    "reporter_phone": mask_phone,
+    "reporter_name": mask_name,
+}
 
 
 @dataclass(frozen=True)
@@ -49,18 +54,24 @@ class Ledger:
 
     ``checks`` run in one pass over the staging rows. ``resolve`` steps run
     after the tie and may insert into ``stage_rejects`` (row_no, field, value, reason).
-    ``move`` inserts ``stage s WHERE NOT s.rejected`` into the layer.
+    ``move`` inserts ``stage s WHERE NOT s.rejected`` into the layer; ``after_move``
+    statements follow it in each chunk (rows that row-level security admits only once the
+    moved rows exist, such as an event's history).
     """
 
     layer: str
     columns: tuple[Column, ...]
     move: str
+    after_move: tuple[str, ...] = ()
     checks: tuple[Check, ...] = ()
     resolve: tuple[str | Callable[[Connection], None], ...] = ()
     prepared: tuple[str, ...] = ()  # staging columns ("name type") filled by ``prepare``
     prepare: Callable[[Any], Prepare] | None = None  # settings -> row -> prepared values
     located: bool = False  # rows carry coordinates or a geometry
     by_building: bool = False  # rows may name a building instead of coordinates
+    by_grid: bool = False  # rows may name their grid (column ``grid``) instead of a point
+    keeps_gridless: bool = False  # rows in no grid at all are kept (a problem, not a reject)
+    staged: tuple[str, ...] = ()  # staging columns ("name type") filled by ``resolve`` steps
     key: str | None = None  # the layer's unique key column
     chunked: bool = True  # checked and moved chunk by chunk (False: the whole file at once)
     params: Callable[[Any], dict[str, Any]] = field(default=lambda settings: {})
@@ -118,12 +129,14 @@ def _locate(conn: Connection, ledger: Ledger) -> None:
                 " WHERE s.pt IS NULL AND s.building_code IS NULL AND b.address = s.address"
             )
         )
+    if ledger.by_grid:
+        _named_grids(conn)
     _reject(
         conn,
         "SELECT row_no, 'lon/lat', concat_ws(',', lon, lat), CASE WHEN lon IS NULL OR lat IS NULL"
-        " THEN 'no coordinates: give lon and lat, a building code or a building''s address'"
-        " ELSE 'coordinates out of range' END"
-        " FROM stage WHERE pt IS NULL AND row_no NOT IN (SELECT row_no FROM stage_rejects)",
+        f" THEN 'no coordinates: give lon and lat, {_WHERE_ELSE[ledger.by_grid]}'"
+        " ELSE 'coordinates out of range' END FROM stage WHERE pt IS NULL AND grid_code IS NULL"
+        " AND row_no NOT IN (SELECT row_no FROM stage_rejects)",
     )
     conn.execute(text("ANALYZE stage"))
     conn.execute(text(_TIE.format(length=15, column="grid_code", extra="")))
@@ -134,15 +147,44 @@ def _locate(conn: Connection, ledger: Ledger) -> None:
             )
         )
     )
-    _reject_outside(conn)
+    _reject_outside(conn, ledger.keeps_gridless)
 
 
-def _reject_outside(conn: Connection) -> None:
-    """Rows in no grid the caller can see: outside their jurisdiction when some grid holds
-    them (a narrow SECURITY DEFINER look-up), else outside every grid. Set-based."""
+_WHERE_ELSE = {
+    False: "a building code or a building''s address",
+    True: "a building code, a building''s address or the grid",
+}
+
+
+def _named_grids(conn: Connection) -> None:
+    """Rows without a point that name their grid (or micro-grid): tied to it when the caller
+    sees it; else rejected as outside the caller's jurisdiction (the code says where a grid
+    lies) or unknown."""
     conn.execute(
         text(
-            """
+            "UPDATE stage s SET grid_code = left(s.grid, 15),"
+            " micro_code = CASE WHEN length(s.grid) = 17 THEN s.grid END"
+            " WHERE s.pt IS NULL AND s.grid IS NOT NULL"
+            " AND EXISTS (SELECT 1 FROM grids g WHERE g.code = s.grid)"
+        )
+    )
+    _reject(
+        conn,
+        "SELECT row_no, 'grid', grid, CASE WHEN grid >= gridmap_scope_lo()"
+        " AND grid < gridmap_scope_hi() THEN format('unknown grid %s', grid)"
+        " ELSE format('grid %s is outside your jurisdiction', grid) END"
+        " FROM stage WHERE pt IS NULL AND grid IS NOT NULL AND grid_code IS NULL",
+    )
+
+
+def _reject_outside(conn: Connection, keeps_gridless: bool = False) -> None:
+    """Rows in no grid the caller can see: outside their jurisdiction when some grid holds
+    them (a narrow SECURITY DEFINER look-up), else outside every grid (unless the ledger
+    keeps such rows). Set-based."""
+    kept = "WHERE f.grid_code IS NOT NULL" if keeps_gridless else ""
+    conn.execute(
+        text(
+            f"""
             WITH missing AS MATERIALIZED (
               SELECT row_no, lon, lat, row_number() OVER (ORDER BY row_no) AS i
                 FROM stage WHERE pt IS NOT NULL AND grid_code IS NULL),
@@ -155,7 +197,7 @@ def _reject_outside(conn: Connection) -> None:
                    CASE WHEN f.grid_code IS NOT NULL
                         THEN format('outside your jurisdiction (in grid %s)', f.grid_code)
                         ELSE 'outside every grid' END
-              FROM missing m LEFT JOIN found f ON f.i = m.i
+              FROM missing m LEFT JOIN found f ON f.i = m.i {kept}
             """
         )
     )
@@ -261,7 +303,10 @@ def _check_and_move(conn: Connection, ledger: Ledger, params: dict[str, Any], fi
     conn.execute(
         text("UPDATE stage SET rejected = true WHERE row_no IN (SELECT row_no FROM stage_rejects)")
     )
-    return conn.execute(text(ledger.move), params).rowcount
+    written = conn.execute(text(ledger.move), params).rowcount
+    for statement in ledger.after_move:
+        conn.execute(text(statement), params)
+    return written
 
 
 def run_ledger(
@@ -294,7 +339,12 @@ def run_ledger(
     if ledger.located or ledger.by_building:
         names += ["lon", "lat", "footprint"]
         conn.execute(text("CREATE INDEX stage_pt_idx ON stage USING gist (pt)"))
-    params = {**ledger.params(settings), "generated": generated}
+    params = {
+        **ledger.params(settings),
+        "generated": generated,
+        "file": path.name,
+        "crs": crs or "EPSG:4326",
+    }
     batches_ahead = read_ahead(
         prepared_batches(ledger, batches, positions, lonlat, crs, prepare),
         depth=max(1, 2 * settings.people.import_chunk_rows // batch_rows),  # two chunks ahead

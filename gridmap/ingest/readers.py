@@ -12,7 +12,7 @@ import csv
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
 import numpy as np
@@ -59,8 +59,10 @@ def _cell(value: object) -> str | None:
         if math.isnan(value):
             return None
         return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()[:10] if isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, datetime):  # a date cell, or a date and time (an event's 受理时间)
+        return value.isoformat(sep=" ") if value.time() != time() else value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
     value = str(value).strip()
     return value or None
 

@@ -298,9 +298,9 @@ def coverage(
     turning: list[int],
     key_kinds: list[str],
 ) -> list[dict[str, Any]]:
-    """Per grid, village or township (the caller's, by RLS): cameras (working, turning, without
-    a view yet), the area its working cameras see, and the buildings, residents (through their
-    buildings) and key places they see."""
+    """Per grid, village or township (the caller's, by RLS), with its name: cameras (working,
+    turning, without a view yet), the area its working cameras see, and the buildings,
+    residents (through their buildings) and key places they see."""
 
     def scope(column: str) -> str:
         return sql.code_range(column) if prefix else "TRUE"
@@ -315,7 +315,12 @@ def coverage(
         residents=_RESIDENTS.format(buildings=scope("b.grid_code")),
     )
     params = {"prefix": prefix, "working": working, "turning": turning, "key_kinds": key_kinds}
-    return sql.rows(conn, query, params)
+    named = (  # the grid's or region's name beside its code
+        f"SELECT r.*, coalesce(n.name, rn.name) AS name FROM ({query}) r"
+        " LEFT JOIN grids n ON n.code = r.key LEFT JOIN regions rn ON rn.code = r.key"
+        " ORDER BY r.key"
+    )
+    return sql.rows(conn, named, params)
 
 
 def natural_village_cameras(
@@ -466,7 +471,7 @@ def sector_tile(
         conn,
         "camera_sectors",
         "cameras g",
-        "g.id, g.status, g.planned, round(g.sector_area_m2::numeric)::float AS area_m2",
+        "g.id, g.status, g.ptz_type, g.planned, round(g.sector_area_m2::numeric)::float AS area_m2",
         (z, x, y),
         limit,
         where="g.sector IS NOT NULL",

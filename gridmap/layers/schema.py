@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from gridmap.db.schema import metadata
 from gridmap.layers import (  # noqa: F401  (importing them declares their tables)
+    api_keys,
     audit,
     buildings,
     cameras,
+    changes,
     events,
     fieldwork,
     grid_history,

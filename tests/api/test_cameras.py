@@ -175,3 +175,41 @@ def test_plan_export_and_accept(as_user, placed: dict) -> None:
     assert again.status_code == 400 and "already accepted" in again.text
     assert as_user("town_a").get(f"/api/v1/cameras/plans/{job_id}").status_code == 403
     engineer.delete(f"/api/v1/cameras/{camera['id']}")
+
+
+def test_upload_an_archive(as_user, placed: dict) -> None:
+    """A county engineer uploads an archive: a camera in no grid is kept for the county, an
+    unreadable one is refused with its reason, and the views are drawn."""
+    engineer = as_user("engineer")
+    seeing = engineer.get(f"/api/v1/cameras/{placed['ids']['seeing']}").json()
+    body = (
+        "设备编码,设备名称,经度,纬度,监控方向,摄像机类型\n"
+        f"36112600011320088001,上传点位,{seeing['lon'] + 0.0004},{seeing['lat']},90,枪机\n"
+        f"36112600011320088002,山外点位,{seeing['lon'] + 5},{seeing['lat']},90,枪机\n"
+        f"36112600011320088003,坏类型,{seeing['lon']},{seeing['lat']},90,飞碟\n"
+    )
+    started = engineer.post(
+        "/api/v1/uploads/cameras", files={"file": ("archive.csv", body.encode(), "text/csv")}
+    )
+    assert started.status_code == 202, started.text
+    job = finished_job(engineer, started.json()["status"])
+    assert job["state"] == "done", job
+    assert (job["result"]["written"], job["result"]["rejected"]) == (2, 1)
+    listed = engineer.get("/api/v1/cameras", params={"limit": 500}).json()["cameras"]
+    mine = {
+        c["device_id"]: c for c in listed if (c["device_id"] or "").startswith("361126000113200880")
+    }
+    assert mine["36112600011320088002"]["grid_code"] is None
+    assert mine["36112600011320088002"]["region_code"] == "361126000000"
+    uploaded = engineer.get(f"/api/v1/cameras/{mine['36112600011320088001']['id']}").json()
+    assert uploaded["view"] is not None
+    rejects = engineer.get(f"{started.json()['status']}/rejects.csv")
+    assert "飞碟" in rejects.text
+    for camera in mine.values():
+        engineer.delete(f"/api/v1/cameras/{camera['id']}")
+    assert (
+        as_user("town_a")
+        .post("/api/v1/uploads/cameras", files={"file": ("a.csv", body.encode(), "text/csv")})
+        .status_code
+        == 403
+    )

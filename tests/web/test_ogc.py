@@ -50,3 +50,40 @@ def test_ogc_documents(api: TestClient, client: TestClient) -> None:
     assert one.status_code == 200 and one.headers["content-type"].startswith("application/geo+json")
     assert api.get("/ogc/collections/nothing/items").status_code == 404
     assert client.get("/ogc").status_code == 401
+
+
+def test_system_ogrinfo_signs_in_with_an_api_key(live_server: str, as_user) -> None:
+    """Debian's own GDAL 3.6 (no bearer support): a personal API key as the password of HTTP
+    Basic (the OAPIF driver's USERPWD) or as a raw header (GDAL_HTTP_HEADERS)."""
+    town_a = as_user("town_a")
+    key = town_a.post("/api/v1/auth/api-keys", json={"name": "ogrinfo"}).json()["key"]
+    seen = town_a.get("/ogc/collections/grids/items", params={"limit": 1}).json()["numberMatched"]
+    ways = (
+        (["-oo", f"USERPWD=town_a:{key}"], {}),
+        ([], {"GDAL_HTTP_HEADERS": f"X-API-Key: {key}"}),
+    )
+    for options, env in ways:
+        done = subprocess.run(
+            ["/usr/bin/ogrinfo", "-ro", "-so", *options, f"OAPIF:{live_server}/ogc", "grids"],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "Layer name: grids" in done.stdout
+        assert f"Feature Count: {seen}" in done.stdout, done.stdout
+    refused = subprocess.run(
+        [
+            "/usr/bin/ogrinfo",
+            "-ro",
+            "-so",
+            "-oo",
+            "USERPWD=town_a:gmk_wrong",
+            f"OAPIF:{live_server}/ogc",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode != 0

@@ -16,6 +16,7 @@ from gridmap.core.settings import Settings
 from gridmap.db.sql import Progress
 from gridmap.ingest.ledger import Ledger, run_ledger
 from gridmap.ingest.ledgers.buildings import BUILDINGS, HOUSEHOLDS
+from gridmap.ingest.ledgers.cameras import CAMERAS, NATURAL_VILLAGES
 from gridmap.ingest.ledgers.grid_workers import GRID_WORKERS
 from gridmap.ingest.ledgers.places import ORGANISATIONS, PLACES, THINGS
 from gridmap.ingest.ledgers.residents import RESIDENTS
@@ -30,6 +31,8 @@ LEDGERS: dict[str, Ledger] = {
     "places": PLACES,
     "things": THINGS,
     "organisations": ORGANISATIONS,
+    "natural_villages": NATURAL_VILLAGES,
+    "cameras": CAMERAS,
 }
 SUFFIXES = (".csv", ".xlsx", ".geojson", ".gpkg")
 

@@ -6,11 +6,12 @@
 import { logout } from "./api.js";
 import { $, h } from "./dom.js";
 
-/** The event pages, and the roles each is for. */
+/** The role pages (events, cameras), and the roles each is for. */
 export const ROLE_PAGES = /** @type {{href: string, label: string, roles: string[]}[]} */ ([
   { href: "/centre", label: "综治中心 Dispatch centre", roles: ["dispatcher", "admin", "viewer"] },
   { href: "/worker", label: "网格员 Grid worker", roles: ["grid_worker"] },
-  { href: "/department", label: "职能部门 Department", roles: ["department"] }
+  { href: "/department", label: "职能部门 Department", roles: ["department"] },
+  { href: "/cameras", label: "雪亮工程 Cameras", roles: ["engineer", "admin"] }
 ]);
 
 /**
