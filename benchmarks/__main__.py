@@ -13,6 +13,7 @@ BENCHMARKS = [
     "bench_rls",
     "bench_gridsystem",
     "bench_people",
+    "bench_events",
     "bench_cameras",
 ]
 

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from gridmap import __version__
 from gridmap.api import (
+    analytics,
     audit,
     auth,
     buildings,
@@ -67,6 +68,7 @@ ROUTERS = (
     fieldwork,
     points,
     cameras,
+    analytics,
 )
 
 

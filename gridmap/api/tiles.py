@@ -24,7 +24,7 @@ MAX_ZOOM = 22
 LayerName = Annotated[str, Path(description=f"one of: {', '.join(catalog.tile_layers())}")]
 
 
-def _check_tile(z: int, x: int, y: int) -> None:
+def check_tile(z: int, x: int, y: int) -> None:
     if not 0 <= z <= MAX_ZOOM:
         raise InvalidInput(f"zoom {z} is outside 0..{MAX_ZOOM}", field="z")
     side = 2**z
@@ -41,7 +41,7 @@ def render_tile(
     public: bool,
     **filters: str | None,
 ) -> Response:
-    _check_tile(*address)
+    check_tile(*address)
     given = {k: v for k, v in filters.items() if v is not None}
     cache = getattr(request.app.state, "tile_cache", None)
     drawn = tiles.tile(ctx.conn, settings, cache, ctx.principal, layer, address, public, given)

@@ -28,6 +28,8 @@ UPLOAD_PERMISSION = {
     "residents": "people:write",
     "households": "people:write",
     "grid_workers": "grids:write",
+    "departments": "units:write",
+    "events": "events:write",
     "cameras": "cameras:write",
     "natural_villages": "cameras:write",
 }
@@ -103,6 +105,8 @@ LedgerName = Literal[
     "things",
     "organisations",
     "grid_workers",
+    "departments",
+    "events",
     "cameras",
     "natural_villages",
 ]

@@ -167,6 +167,8 @@ for _layer in (
     "places",
     "things",
     "organisations",
+    "departments",
+    "events",
     "cameras",
 ):
     import_app.command(_layer)(_import_ledger(_layer))

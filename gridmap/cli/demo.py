@@ -57,14 +57,20 @@ def demo_generate(
     region: Annotated[
         str, typer.Option(help="city or county whose township codes are used (12 digits)")
     ] = "361100000000",
+    events: Annotated[
+        int | None,
+        typer.Option(help="events of the last year (default: 100,000 per 5 million residents)"),
+    ] = None,
 ) -> None:
     """Write a generated city (grids, buildings, households, residents, places, things,
-    organisations, grid staff) into files that `gridmap demo load` imports. Generated data,
-    not real people."""
+    organisations, grid staff, departments and a year of events) into files that `gridmap
+    demo load` imports. Generated data, not real people or events."""
     from gridmap.demo import city
+    from gridmap.demo.events import default_count
 
-    with clean_errors(), progress_bar("residents", residents) as advance:
-        manifest = city.generate(out, region, grids, residents, seed, advance)
+    wanted = default_count(residents) if events is None else events
+    with clean_errors(), progress_bar("residents + events", residents + wanted) as advance:
+        manifest = city.generate(out, region, grids, residents, seed, advance, wanted, advance)
     console.print(", ".join(f"{k}: {v}" for k, v in manifest.items() if isinstance(v, int)))
     console.print(f"written to {out}")
 

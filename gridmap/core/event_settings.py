@@ -279,6 +279,10 @@ class EventSettings(BaseSettings):
         "handled_on_time": 2,
         "returned": -1,
     }
+    # the demo county's generated history at first start (a year; 0: none)
+    demo_events: int = Field(
+        default=3000, ge=0, description="generated events loaded with the demo county"
+    )
     points_monthly_cap: float = Field(default=100, gt=0)
     points_manual_limit: float = Field(default=20, gt=0, description="largest manual adjustment")
 

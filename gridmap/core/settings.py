@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gridmap.core.analytics_settings import AnalyticsSettings
 from gridmap.core.camera_settings import CameraSettings
 from gridmap.core.event_settings import EventSettings
 
@@ -357,6 +358,7 @@ class Settings:
         self.people = PeopleSettings()
         self.events = EventSettings()
         self.cameras = CameraSettings()
+        self.analytics = AnalyticsSettings()
 
 
 @lru_cache

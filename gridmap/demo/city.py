@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,8 @@ from gridmap.core.errors import InvalidInput
 from gridmap.core.settings import Settings
 from gridmap.db.sql import Progress
 from gridmap.demo import county, population
+from gridmap.demo import events as event_generator
+from gridmap.demo.departments import departments_for
 from gridmap.ingest import ledgers
 from gridmap.ingest.regions import load_regions
 from gridmap.layers import grids, regions
@@ -92,8 +94,12 @@ def generate(
     residents: int,
     seed: int,
     on_progress: Progress | None = None,
+    events: int | None = None,
+    on_event_progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Write a generated city into ``out``: regions, grids and the ledgers; returns counts."""
+    """Write a generated city into ``out``: regions, grids and the ledgers, its departments and
+    a year of events (``events``; default 100,000 a year for five million residents, scaled);
+    returns counts."""
     out.mkdir(parents=True, exist_ok=True)
     shape = city_shape(region, grid_count, seed)
     outline = gpd.GeoDataFrame(
@@ -114,6 +120,13 @@ def generate(
         today=date.today(),
         on_progress=on_progress,
     )
+    units = city_departments(shape, codes)
+    write_departments(units, out / "departments.csv")
+    wanted = event_generator.default_count(residents) if events is None else events
+    counts["departments"] = len(units)
+    counts["events"] = event_generator.generate_events(
+        shape.grids, out, units, wanted, seed=seed, on_progress=on_event_progress
+    )
     manifest = {
         "generated": True,
         "generator": "gridmap demo generate",
@@ -125,6 +138,35 @@ def generate(
     }
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
     return manifest
+
+
+def city_departments(shape: CityShape, codes: pd.DataFrame) -> list[dict[str, Any]]:
+    """Each county's bureaus (named after the county) and each township's offices."""
+    names = dict(zip(codes.code, codes.name, strict=True))
+    townships = list(zip(shape.townships.code, shape.townships.name, strict=True))
+    units = []
+    for prefix in sorted({code[:6] for code in shape.townships.code}):
+        county_code = prefix + "000000"
+        units += departments_for(
+            county_code,
+            [(code, name) for code, name in townships if code.startswith(prefix)],
+            names.get(county_code, "县"),
+        )
+    return units
+
+
+def write_departments(units: list[dict[str, Any]], path: Path) -> None:
+    """Departments as the departments ledger reads them (categories ``;``-separated)."""
+    pd.DataFrame(
+        {
+            "code": [u["code"] for u in units],
+            "name": [u["name"] for u in units],
+            "level": [u["level"] for u in units],
+            "region_code": [u["region_code"] for u in units],
+            "categories": [";".join(u["categories"]) for u in units],
+            "phone": [u["phone"] for u in units],
+        }
+    ).to_csv(path, index=False)
 
 
 def load(
@@ -196,12 +238,20 @@ def populate(
     residents: int,
     seed: int,
     workdir: Path,
+    events: int = 0,
+    units: list[dict[str, Any]] | None = None,
+    until: datetime | None = None,
 ) -> dict[str, Any]:
-    """Generate a population for the grids already loaded under ``prefix`` and import it (the
-    demo county at first start)."""
+    """Generate a population for the grids already loaded under ``prefix`` and, with
+    ``events``, a year of events dispatched to ``units`` (departments already loaded), and
+    import them (the demo county at first start)."""
     frame = grids.grid_frame(conn, prefix)
     if frame.empty:
         raise InvalidInput(f"no grids under {prefix} to populate")
     population.generate_population(frame, residents, workdir, seed=seed, today=date.today())
+    if events:
+        event_generator.generate_events(
+            frame, workdir, units or [], events, seed=seed, until=until, config=settings.events
+        )
     reports = ledgers.load_directory(conn, workdir, settings, generated=True)
     return {r.layer: r.written for r in reports}

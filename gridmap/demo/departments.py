@@ -4,6 +4,7 @@ deployments import their own list (``gridmap import departments FILE``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection
@@ -31,13 +32,16 @@ TOWNSHIP_OFFICES = (
 )
 
 
-def demo_departments(conn: Connection, county: str) -> list[dict[str, Any]]:
-    """The county's bureaus and, for each of its townships, the township's offices."""
+def departments_for(
+    county: str, townships: Iterable[tuple[str, str]], county_name: str = "县"
+) -> list[dict[str, Any]]:
+    """A county's bureaus (named ``county_name`` + bureau) and each township's offices, as
+    department records (code, name, level, region_code, categories, phone, generated)."""
     prefix = county[:6]
     records = [
         {
             "code": f"{prefix}-{suffix}",
-            "name": f"县{name}",
+            "name": f"{county_name}{name}",
             "level": "county",
             "region_code": county,
             "categories": takes,
@@ -46,13 +50,13 @@ def demo_departments(conn: Connection, county: str) -> list[dict[str, Any]]:
         }
         for suffix, name, takes in COUNTY_BUREAUS
     ]
-    for township in regions.list_regions(conn, county, level="township"):
+    for code, township in townships:
         records.extend(
             {
-                "code": f"{township['code'][:9]}-{suffix}",
-                "name": f"{township['name']}{name}",
+                "code": f"{code[:9]}-{suffix}",
+                "name": f"{township}{name}",
                 "level": "township",
-                "region_code": township["code"],
+                "region_code": code,
                 "categories": takes,
                 "phone": None,
                 "generated": True,
@@ -60,6 +64,12 @@ def demo_departments(conn: Connection, county: str) -> list[dict[str, Any]]:
             for suffix, name, takes in TOWNSHIP_OFFICES
         )
     return records
+
+
+def demo_departments(conn: Connection, county: str) -> list[dict[str, Any]]:
+    """The county's bureaus and, for each of its townships, the township's offices."""
+    townships = regions.list_regions(conn, county, level="township")
+    return departments_for(county, [(t["code"], t["name"]) for t in townships])
 
 
 def load(conn: Connection, county: str) -> int:

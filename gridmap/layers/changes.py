@@ -41,3 +41,11 @@ def state(
         text(_STATE), {"tables": tables, "since": since, "z": z, "x": x, "y": y}
     ).one()
     return int(version), bool(touched)
+
+
+def version(conn: Connection, tables: list[str]) -> int:
+    """The tables' version now: the newest change noted to them."""
+    return conn.execute(
+        text("SELECT coalesce(max(id), 0) FROM layer_changes WHERE layer = ANY (:tables)"),
+        {"tables": tables},
+    ).scalar_one()

@@ -124,6 +124,10 @@ events_table = sa.Table(
     sa.Index("events_departments_idx", "departments", postgresql_using="gin"),
     sa.Index("events_micro_idx", "micro_code", postgresql_where=text("micro_code IS NOT NULL")),
     sa.Index("events_open_idx", "deadline", postgresql_where=text(_OPEN_INDEXED)),
+    sa.Index(
+        "events_open_pt_idx", "pt", postgresql_using="gist", postgresql_where=text(_OPEN_INDEXED)
+    ),
+    sa.Index("events_open_amber_idx", "amber_at", postgresql_where=text(_OPEN_INDEXED)),
     comment="events (事件): the six-step closed loop",
 )
 sa.Index("events_grid_idx", events_table.c.grid_code, events_table.c.reported_at.desc())

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
@@ -52,7 +54,8 @@ def prepare(settings: Settings, demo: bool = True) -> dict[str, Any]:
 
 
 def _demo_people(conn: Connection, settings: Settings) -> dict[str, Any]:
-    """A small generated population for the demo county, through the real import path."""
+    """A small generated population for the demo county and a year of its events (after its
+    departments), through the real import path."""
     if not settings.people.demo_residents:
         return {}
     apply_scope(conn, SYSTEM)
@@ -64,4 +67,8 @@ def _demo_people(conn: Connection, settings: Settings) -> dict[str, Any]:
             settings.people.demo_residents,
             seed=2026,
             workdir=Path(folder),
+            events=settings.events.demo_events,
+            units=departments.demo_departments(conn, county.COUNTY_CODE),
+            # the history ends yesterday: today's events are those people report
+            until=datetime.now(ZoneInfo(settings.events.time_zone)) - timedelta(days=1),
         )

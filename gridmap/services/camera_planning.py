@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 
 from gridmap.core.errors import InvalidInput, NotFound
+from gridmap.core.plain import plain
 from gridmap.core.settings import Settings
 from gridmap.layers import cameras as rows
 from gridmap.layers import jobs as job_rows
@@ -213,7 +214,7 @@ def plan(
             "cameras": len(result.greedy["chosen"]),
             "seconds": result.greedy["seconds"],
         },
-        "report": _plain(result.report),
+        "report": plain(result.report),
         "proposal": proposal,
     }
 
@@ -252,19 +253,6 @@ def _proposal(candidates: gpd.GeoDataFrame, chosen: gpd.GeoDataFrame) -> dict[st
     return picked[
         ["rank", "site", "heading", "village", "lon", "lat", "gain", "new_weight", "geometry"]
     ].__geo_interface__
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars and arrays as JSON values."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return value
 
 
 # -- accepting a plan -------------------------------------------------------------------------

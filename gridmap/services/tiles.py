@@ -17,6 +17,7 @@ import gzip
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -81,6 +82,31 @@ def audience(principal: Principal) -> tuple[Any, ...]:
     return (principal.scope, principal.department_id, tuple(sorted(principal.permissions)))
 
 
+def cached(
+    conn: Connection,
+    cache: TileCache | None,
+    key: TileKey,
+    tables: list[str],
+    address: tuple[int, int, int],
+    draw: Callable[[], bytes],
+) -> Tile:
+    """The kept tile under ``key`` while nothing written to ``tables`` since reaches its
+    address, else ``draw()`` (and keep it)."""
+    kept = cache.get(key) if cache is not None else None
+    version, touched = changes.state(conn, tables, address, kept.version if kept else None)
+    if kept is not None and not touched:
+        if kept.version != version:  # changes elsewhere: still good, at the new version
+            kept = replace(kept, version=version)
+            cache.put(key, kept)
+        return replace(kept, cached=True)
+    data = draw()
+    etag = '"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"'
+    drawn = Tile(data, gzip.compress(data, compresslevel=6), version, etag)
+    if cache is not None:
+        cache.put(key, drawn)
+    return drawn
+
+
 def tile(
     conn: Connection,
     settings: Settings,
@@ -91,23 +117,15 @@ def tile(
     public: bool,
     filters: dict[str, str],
 ) -> Tile:
-    """A layer's tile for the caller: the kept one while nothing written since reaches it,
-    else drawn (and kept)."""
+    """A layer's vector tile for the caller: the kept one while nothing written since reaches
+    it, else drawn (and kept)."""
     query = catalog.tile_query(layer, public)
     key = (layer, *address, public, audience(principal), tuple(sorted(filters.items())))
-    kept = cache.get(key) if cache is not None else None
-    tables = catalog.LAYERS[layer].tables
-    version, touched = changes.state(conn, tables, address, kept.version if kept else None)
-    if kept is not None and not touched:
-        if kept.version != version:  # changes elsewhere: still good, at the new version
-            kept = replace(kept, version=version)
-            cache.put(key, kept)
-        return replace(kept, cached=True)
-    serial_plans(conn)
     z, x, y = address
-    data = bytes(query(conn, z, x, y, settings.map.tile_feature_limit, public=public, **filters))
-    etag = '"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"'
-    drawn = Tile(data, gzip.compress(data, compresslevel=6), version, etag)
-    if cache is not None:
-        cache.put(key, drawn)
-    return drawn
+
+    def draw() -> bytes:
+        serial_plans(conn)
+        limit = settings.map.tile_feature_limit
+        return bytes(query(conn, z, x, y, limit, public=public, **filters))
+
+    return cached(conn, cache, key, catalog.LAYERS[layer].tables, address, draw)

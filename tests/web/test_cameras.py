@@ -134,10 +134,12 @@ def test_an_engineer_finds_checks_and_corrects_cameras(
     # the map draws each camera from the tiles, and the views of those that see something
     _zoom(page, placed["lon"] + 0.0002, placed["lat"])
     for camera in cams.values():
-        page.locator(f"#map path.camera-dot.camera-{camera['id']}").wait_for(timeout=15_000)
+        page.locator(f"#map path.camera-dot.camera-{camera['id']}").first.wait_for(timeout=15_000)
         if camera["view"]:
-            page.locator(f"#map path.camera-sector.sector-{camera['id']}").wait_for(timeout=15_000)
-    idle = page.locator(f"#map path.camera-dot.camera-{cams['idle']['id']}")
+            page.locator(f"#map path.camera-sector.sector-{camera['id']}").first.wait_for(
+                timeout=15_000
+            )
+    idle = page.locator(f"#map path.camera-dot.camera-{cams['idle']['id']}").first
     assert "status-" + cams["idle"]["status"] in (idle.get_attribute("class") or "")
 
     # the problems list has the bad ID with its label and reason; it opens the camera
@@ -187,12 +189,12 @@ def test_an_engineer_finds_checks_and_corrects_cameras(
     page.locator(f"#filters[data-allowed='{len(with_problem)}']").wait_for(
         state="attached", timeout=10_000
     )
-    page.locator(f"#map path.camera-dot.camera-{dome['id']}").wait_for(
+    page.locator(f"#map path.camera-dot.camera-{dome['id']}").first.wait_for(
         state="detached", timeout=10_000
     )
-    page.locator(f"#map path.camera-dot.camera-{bad['id']}").wait_for(timeout=10_000)
+    page.locator(f"#map path.camera-dot.camera-{bad['id']}").first.wait_for(timeout=10_000)
     page.select_option("#f-problem", "")
-    page.locator(f"#map path.camera-dot.camera-{dome['id']}").wait_for(timeout=10_000)
+    page.locator(f"#map path.camera-dot.camera-{dome['id']}").first.wait_for(timeout=10_000)
 
     # coverage per grid, then per township, is the API's, with the quota and rate colours
     page.click("#detail button.close")
@@ -296,7 +298,7 @@ def test_an_engineer_plans_and_accepts_new_cameras(
     assert sorted(c["direction"] for c in written) == headings
     assert page.locator("#p-accept-all").is_disabled()
     _zoom(page, written[0]["lon"], written[0]["lat"])
-    page.locator(f"#map path.camera-dot.camera-{ids[0]}.planned").wait_for(timeout=15_000)
+    page.locator(f"#map path.camera-dot.camera-{ids[0]}.planned").first.wait_for(timeout=15_000)
     again = engineer.post(f"/api/v1/cameras/plans/{job}/accept", json={})
     assert again.status_code == 400 and "already accepted" in again.text
 

@@ -1,8 +1,10 @@
-"""The ledgers (台账) of people, places, things and organisations, one spec per layer, by name.
+"""The ledgers (台账) of people, places, things, organisations, departments and events, one
+spec per layer, by name.
 
 ``gridmap import residents|buildings|… FILE`` and the upload endpoints call ``import_ledger``;
 ``load_directory`` loads a folder of ledgers in dependency order (grid staff, buildings, then
-households, residents and the rest), as ``gridmap demo load`` does with a generated city.
+households, residents and the rest, departments before the events dispatched to them), as
+``gridmap demo load`` does with a generated city.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from gridmap.db.sql import Progress
 from gridmap.ingest.ledger import Ledger, run_ledger
 from gridmap.ingest.ledgers.buildings import BUILDINGS, HOUSEHOLDS
 from gridmap.ingest.ledgers.cameras import CAMERAS, NATURAL_VILLAGES
+from gridmap.ingest.ledgers.departments import DEPARTMENTS
+from gridmap.ingest.ledgers.events import EVENTS
 from gridmap.ingest.ledgers.grid_workers import GRID_WORKERS
 from gridmap.ingest.ledgers.places import ORGANISATIONS, PLACES, THINGS
 from gridmap.ingest.ledgers.residents import RESIDENTS
 from gridmap.ingest.report import ImportReport
 
-# in dependency order: households name buildings, residents name households
+# in dependency order: households name buildings, residents name households, events name
+# departments (and may name buildings)
 LEDGERS: dict[str, Ledger] = {
     "grid_workers": GRID_WORKERS,
     "buildings": BUILDINGS,
@@ -33,6 +38,8 @@ LEDGERS: dict[str, Ledger] = {
     "organisations": ORGANISATIONS,
     "natural_villages": NATURAL_VILLAGES,
     "cameras": CAMERAS,
+    "departments": DEPARTMENTS,
+    "events": EVENTS,
 }
 SUFFIXES = (".csv", ".xlsx", ".geojson", ".gpkg")
 

@@ -1,0 +1,171 @@
+"""The centre's analytics (研判分析): hot spots, emerging hot spots, does it predict, five-colour
+risk, and incident heatmaps as tiles; each over the caller's grids and events.
+
+Event filters are the queue's (``category``, ``channel``, ``state``, ``since``, ``until``, …);
+``region`` chooses the grids analysed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from gridmap.api import exports
+from gridmap.api.deps import Context, SettingsDep, require
+from gridmap.api.events import EventQuery
+from gridmap.api.tiles import check_tile
+from gridmap.core.codes import CodeError, parse_region_code
+from gridmap.core.errors import InvalidInput
+from gridmap.services import analytics, heatmaps
+
+router = APIRouter(tags=["analytics"])
+
+AnalyticsRead = Annotated[Context, Depends(require("analytics:read"))]
+GEOJSON = "application/geo+json"
+
+
+def _prefix(region: str | None) -> str | None:
+    try:
+        return parse_region_code(region).prefix if region else None
+    except CodeError as error:
+        raise InvalidInput(str(error), field="region") from None
+
+
+@router.get("/api/v1/analytics/hotspots", response_class=JSONResponse)
+def hotspots(
+    ctx: AnalyticsRead,
+    settings: SettingsDep,
+    events: EventQuery,
+    region: str | None = None,
+    method: Literal["gi_star", "local_moran"] = "gi_star",
+    rate: Literal["count", "per_km2", "per_1000"] = "count",
+    weights: Literal["queen", "rook", "distance"] | None = None,
+    distance_m: Annotated[float | None, Query(gt=0, le=100_000)] = None,
+    permutations: Annotated[int | None, Query(ge=0, le=9999)] = None,
+    seed: int | None = None,
+    fdr: bool | None = None,
+) -> JSONResponse:
+    """Hot spots of the grids (GeoJSON): each grid's events, the value analysed (count, per
+    km², per 1,000 residents) and Getis-Ord Gi* (z, p, p_sim, ``gi_bin`` −3…3 as ArcGIS's
+    Gi_Bin at 90/95/99 %, FDR-corrected) or local Moran's I (``label`` HH/LL/HL/LH)."""
+    if weights == "distance" and distance_m is None and settings.analytics.distance_m is None:
+        raise InvalidInput("distance weights need distance_m (metres)", field="distance_m")
+    options = analytics.options_from(
+        settings,
+        method=method,
+        rate=rate,
+        weights=weights,
+        distance_m=distance_m,
+        permutations=permutations,
+        seed=seed,
+        fdr=fdr,
+    )
+    found = analytics.hotspots(ctx.conn, settings, _prefix(region), events, options)
+    return JSONResponse(found, media_type=GEOJSON)
+
+
+@router.get("/api/v1/analytics/emerging", response_class=JSONResponse)
+def emerging_hotspots(
+    ctx: AnalyticsRead,
+    settings: SettingsDep,
+    events: EventQuery,
+    region: str | None = None,
+    period: Literal["week", "month"] | None = None,
+    periods: Annotated[int | None, Query(ge=3, le=120)] = None,
+    at: Annotated[datetime | None, Query(description="the last period holds this time")] = None,
+) -> JSONResponse:
+    """Emerging hot spots (GeoJSON): per grid, its pattern over the periods (new,
+    consecutive, intensifying, persistent, diminishing, sporadic, oscillating, historical hot
+    or cold spot, or no pattern), how many periods it was hot or cold, and its trend."""
+    found = analytics.emerging_hotspots(
+        ctx.conn, settings, _prefix(region), events, at, period, periods
+    )
+    return JSONResponse(found, media_type=GEOJSON)
+
+
+@router.get("/api/v1/analytics/forecast")
+def forecast(
+    ctx: AnalyticsRead,
+    settings: SettingsDep,
+    events: EventQuery,
+    split: Annotated[datetime, Query(description="train before this time, test after it")],
+    region: str | None = None,
+    train_days: Annotated[int, Query(ge=7, le=3650)] = 365,
+    test_days: Annotated[int, Query(ge=1, le=730)] = 90,
+) -> dict:
+    """Does it predict: the Gi* hot spots and a kernel density of the events before
+    ``split``, judged on the events after it: hit rate, PAI and PEI at the same shares of
+    the area, so the centre knows how far to trust each map."""
+    if split.tzinfo is None:
+        raise InvalidInput(
+            "split needs a time zone (e.g. 2026-01-01T00:00:00+08:00)", field="split"
+        )
+    return analytics.forecast_check(
+        ctx.conn, settings, _prefix(region), events, split, train_days, test_days
+    )
+
+
+RISK_COLUMNS = (
+    ("code", "网格 grid"),
+    ("name", "名称 name"),
+    ("colour", "颜色 colour"),
+    ("score", "分值 score"),
+    ("summary", "原因 reasons"),
+)
+
+
+@router.get("/api/v1/analytics/risk", response_model=None)
+def risk(
+    ctx: AnalyticsRead,
+    settings: SettingsDep,
+    region: str | None = None,
+    at: Annotated[datetime | None, Query(description="as at this time (default: now)")] = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+) -> dict | Response:
+    """Five-colour risk per grid (五色管控): a configured score over people, events, places,
+    things and cameras, its colour (red, orange, yellow, blue, green by thresholds) and the
+    reasons: what each factor contributed."""
+    found = analytics.risk_colours(ctx.conn, settings, _prefix(region), at)
+    if format != "json":
+        return exports.table(found["grids"], RISK_COLUMNS, format, "risk")
+    return found
+
+
+@router.get("/api/v1/analytics/heatmap/legend")
+def heatmap_legend(
+    ctx: AnalyticsRead,
+    settings: SettingsDep,
+    events: EventQuery,
+    z: Annotated[int, Query(ge=0, le=22)],
+) -> dict:
+    """The heatmap's classes at zoom ``z`` (events per km²) and their colours."""
+    return heatmaps.legend(ctx.conn, settings, ctx.principal, events, z)
+
+
+@router.get("/api/v1/analytics/heatmap/{z}/{x}/{y}.png", response_class=Response)
+def heatmap_tile(
+    request: Request,
+    ctx: AnalyticsRead,
+    settings: SettingsDep,
+    events: EventQuery,
+    z: int,
+    x: int,
+    y: int,
+) -> Response:
+    """A heatmap tile: the kernel density of the matching events (events per km²), painted
+    with the classes of ``…/heatmap/legend``; a PNG of one pixel a cell."""
+    check_tile(z, x, y)
+    drawn = heatmaps.tile(
+        ctx.conn, settings, request.app.state.tile_cache, ctx.principal, events, (z, x, y)
+    )
+    headers = {
+        "ETag": drawn.etag,
+        "Cache-Control": "private, max-age=60",
+        "Vary": "Authorization, Cookie, X-API-Key",
+    }
+    if drawn.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(content=drawn.data, media_type="image/png", headers=headers)
