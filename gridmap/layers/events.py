@@ -706,7 +706,7 @@ def extent(conn: Connection) -> list[float] | None:
 # -- KPIs -----------------------------------------------------------------------------------
 
 KPI_GROUPS = {
-    "total": "'all'",
+    "total": "CAST('all' AS text)",  # not a bare literal: GROUP BY takes those as positions
     "region": "left(e.grid_code, 9) || '000'",
     "grid": "e.grid_code",
     "department": "coalesce(e.department_id::text, '-')",
@@ -745,8 +745,9 @@ def kpi_counts(
     steps = ", ".join(
         f"{expr.format(cohort=reg)} AS hours_{name}" for name, expr in _STEP_HOURS.items()
     )
+    # one scan: the cohorts per group, and (a second grouping set) intake per channel
     query = f"""
-        SELECT {key} AS key,
+        SELECT {key} AS key, e.channel, GROUPING(e.channel) = 0 AS by_channel,
                count(*) FILTER (WHERE {rep}) AS reported,
                count(*) FILTER (WHERE {reg}) AS registered,
                count(*) FILTER (WHERE {reg} AND e.closed_at IS NOT NULL) AS closed,
@@ -774,7 +775,7 @@ def kpi_counts(
            AND (e.reported_at >= :since OR e.registered_at >= :since
                 OR e.dispatched_at >= :since)
            AND {area.sql}
-         GROUP BY 1 ORDER BY 1
+         GROUP BY GROUPING SETS (({key}), ({key}, e.channel)) ORDER BY 1
     """
     params = {
         "since": since,
@@ -784,17 +785,14 @@ def kpi_counts(
         "local_levels": local_levels,
         **area.params,
     }
-    found = sql.rows(conn, query, params)
-    channels = sql.rows(
-        conn,
-        f"SELECT {key} AS key, e.channel, count(*) AS n FROM events e"
-        f" WHERE {rep} AND {area.sql} GROUP BY 1, 2",
-        params,
-    )
+    counted = sql.rows(conn, query, params)
+    found = [row for row in counted if not row["by_channel"]]
     intake: dict[str, dict[str, int]] = {}
-    for row in channels:
-        intake.setdefault(row["key"], {})[row["channel"]] = row["n"]
+    for row in counted:
+        if row["by_channel"] and row["reported"]:
+            intake.setdefault(row["key"], {})[row["channel"]] = row["reported"]
     for row in found:
+        del row["channel"], row["by_channel"]
         row["intake"] = intake.get(row["key"], {})
         hours = {name: row.pop(f"hours_{name}") for name in _STEP_HOURS}
         row["mean_hours"] = {n: None if v is None else round(float(v), 2) for n, v in hours.items()}

@@ -1,5 +1,6 @@
 """Find my grid (找网格) on the public map (/), signed out, in a real headless Chromium: a click
-on the map or an address gives the grid's code and name and its worker's service phone."""
+on the map or an address gives the grid's code and name and its worker's service phone, in the
+grid card of the results sheet (#find-results)."""
 
 from urllib.parse import parse_qs, urlparse
 
@@ -41,7 +42,7 @@ def _assert_offline_and_clean(seen: dict[str, list[str]]) -> None:
 
 
 def _popup_rows(page: Page) -> dict[str, str]:
-    popup = page.locator(".leaflet-popup-content .find-popup.found table")
+    popup = page.locator("#find-results .find-popup.found table")
     popup.wait_for(timeout=10_000)
     rows = popup.locator("tr")
     return {
@@ -100,9 +101,9 @@ def test_a_click_in_a_grid_gives_its_code_and_worker_phone(
     rows = _popup_rows(page)
     _assert_popup_is(rows, asked.value.json())
     assert rows["网格编码 code"] == found["grid"]["code"]
-    phone = page.locator(".leaflet-popup-content a.phone")
+    phone = page.locator("#find-results a.phone")
     assert phone.get_attribute("href") == "tel:" + found["worker"]["service_phone"]
-    text = page.locator(".leaflet-popup-content").inner_text()
+    text = page.locator("#find-results .find-popup").inner_text()
     assert "km²" not in text and "*" not in text  # no staff details, no personal data
     _assert_offline_and_clean(seen)
     public.close()
@@ -115,7 +116,7 @@ def test_a_click_outside_every_grid_says_so(live_server: str, browser: Browser) 
     with page.expect_response(lambda r: "/public/find?" in r.url) as asked:
         _click_at(page, 100.0, 30.0)
     assert asked.value.status == 404
-    popup = page.locator(".leaflet-popup-content .find-popup.outside")
+    popup = page.locator("#find-results .find-popup.outside")
     popup.wait_for(timeout=10_000)
     assert "不在任何网格内" in popup.inner_text() and "not in any grid" in popup.inner_text()
     _assert_offline_and_clean(seen)
@@ -157,10 +158,11 @@ def test_an_address_search_lists_matches_and_opens_the_grid(
         if phone:
             assert phone in item.locator(".phone").inner_text()
 
-    # a match flies the map there and opens the same popup as a click
+    # a match flies the map there and shows the same card as a click
     first = next(m for m in matches if m["grid"])
     listed.nth(matches.index(first)).click()
     _assert_popup_is(_popup_rows(page), first)
+    page.locator("#find-results[data-view=still]").wait_for(timeout=10_000)  # the flight over
     centre = page.evaluate(
         "() => { const c = window.gridmapMap.getCenter(); return [c.lng, c.lat]; }"
     )

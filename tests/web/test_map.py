@@ -16,9 +16,10 @@ def _wait_drawn(page: Page) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def _popup_text(page: Page) -> str:
+def _popup_text(page: Page, where: str = ".leaflet-popup-content") -> str:
+    """What a click on the map shows: a popup on the staff map, the grid card on the public one."""
     page.mouse.click(600, 430)  # the county fills the middle of the map: a grid is there
-    popup = page.locator(".leaflet-popup-content")
+    popup = page.locator(where)
     popup.wait_for(timeout=5_000)
     return popup.inner_text()
 
@@ -42,7 +43,7 @@ def test_public_map_draws_grids_and_nothing_leaves_the_machine(
     assert any("/public/tiles/grids/" in u for u in seen["requests"])
     assert seen["errors"] == [] and seen["csp"] == []
 
-    text = _popup_text(page)
+    text = _popup_text(page, "#find-results .grid-card.found")
     assert "361126" in text
     assert "km²" not in text  # the public sees code and name, not the staff's details
     page.close()

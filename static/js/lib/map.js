@@ -27,10 +27,11 @@ export function createMap(config, options = {}) {
  * Show the configured extent (all of China without one).
  * @param {any} map
  * @param {MapConfig | null} config
+ * @param {object} [options] Leaflet fitBounds options (padding for what covers the map …)
  */
-export function fitConfigBounds(map, config) {
+export function fitConfigBounds(map, config, options = {}) {
   const b = config && config.bounds;
-  if (b) map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
+  if (b) map.fitBounds([[b[1], b[0]], [b[3], b[2]]], options);
   else map.setView([35, 105], 4);
 }
 
@@ -116,13 +117,15 @@ export function hasGeneratedBoundaries(config) {
 }
 
 /**
- * The legend: a row a township in its colour, with its number of grids.
+ * The legend: a row a township in its colour, with its number of grids. ``foldable`` makes it a
+ * <details> whose summary is the button that folds it (``open`` or not at first), for phones.
  * @param {MapConfig} config
+ * @param {{foldable?: boolean, open?: boolean}} [options]
  */
-export function legendControl(config) {
+export function legendControl(config, options = {}) {
+  const { foldable = false, open = true } = options;
   const control = L.control({ position: "bottomright" });
   control.onAdd = function () {
-    const div = L.DomUtil.create("div", "legend");
     let html = "<h4>网格 by township 乡镇</h4>";
     for (const t of config.legend || []) {
       html += '<div><i style="background:' + escapeHtml(t.color) + '"></i>' + escapeHtml(t.name) +
@@ -132,9 +135,20 @@ export function legendControl(config) {
       html += '<div class="note">Township and grid boundaries are generated for the demo, ' +
         "not real boundaries. 乡镇与网格边界为演示生成。</div>";
     }
-    div.innerHTML = html;
-    L.DomEvent.disableScrollPropagation(div);
-    return div;
+    if (!foldable) {
+      const div = L.DomUtil.create("div", "legend");
+      div.innerHTML = html;
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    }
+    const details = /** @type {HTMLDetailsElement} */ (L.DomUtil.create("details", "legend foldable"));
+    details.open = open;
+    const demo = hasGeneratedBoundaries(config) ? ' <span class="demo">演示 demo</span>' : "";
+    details.innerHTML = "<summary>图例 Legend" + demo + '</summary><div class="legend-rows">' + html +
+      "</div>";
+    L.DomEvent.disableScrollPropagation(details);
+    L.DomEvent.disableClickPropagation(details);
+    return details;
   };
   return control;
 }

@@ -1,5 +1,5 @@
 // @ts-check
-/* The map pages' popups: the staff's grid details, and the public's grid and grid worker. */
+/* The map pages' popups and cards: the staff's grid details, and the public's grid and grid worker. */
 
 import { escapeHtml } from "../lib/dom.js";
 import { GRID_KIND } from "../lib/labels.js";
@@ -35,23 +35,27 @@ export function gridPopupHtml(p, townshipName, staff) {
 }
 
 /**
- * The public popup: the grid's code and name, the worker's name and service phone only.
- * Pending (the grid from the tile under the click, its worker still being looked up) or found.
+ * The public grid card (in the results sheet): the grid's code and name, the worker's name and
+ * service phone (a tel: link) only. Pending (the grid from the tile under the click, its worker
+ * still being looked up) or found.
  * @param {{grid: {code: string, name: string}, worker?: {name?: string, service_phone?: string} | null}} found
  * @param {boolean} [pending]
  */
-export function findPopupHtml(found, pending) {
-  /** @type {[string, unknown][]} */
-  const rows = [["网格编码 code", found.grid.code], ["名称 name", found.grid.name]];
+export function gridCardHtml(found, pending) {
   const worker = found.worker;
-  rows.push(["网格员 grid worker", pending ? WAITING : worker && worker.name ? worker.name : "—"]);
-  let html = '<div class="popup find-popup ' + (pending ? "pending" : "found") + '"><table>' +
-    rowsHtml(rows);
   const phone = worker && worker.service_phone;
-  html += "<tr><th>服务电话 phone</th><td>" + (pending ? escapeHtml(WAITING) : phone
-    ? '<a class="phone" href="tel:' + escapeHtml(phone) + '">' + escapeHtml(phone) + "</a>"
-    : "—") + "</td></tr>";
-  return html + "</table></div>";
+  const dial = phone ? phone.replace(/\s+/g, "") : "";
+  const cell = (/** @type {string} */ th, /** @type {string} */ td, /** @type {string} */ cls) =>
+    "<tr><th>" + escapeHtml(th) + '</th><td class="' + cls + '">' + td + "</td></tr>";
+  return '<div class="grid-card find-popup ' + (pending ? "pending" : "found") + '"><table>' +
+    cell("网格编码 code", escapeHtml(found.grid.code), "code") +
+    cell("名称 name", escapeHtml(found.grid.name), "name") +
+    cell("网格员 grid worker", escapeHtml(pending ? WAITING : worker && worker.name ? worker.name : "—"),
+      "worker") +
+    cell("服务电话 phone", pending ? escapeHtml(WAITING) : phone
+      ? '<a class="phone" href="tel:' + escapeHtml(dial) + '">' + escapeHtml(phone) + "</a>"
+      : "—", "phone") +
+    "</table></div>";
 }
 
 /**
