@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from gridmap.cli.analyze import analyze_app, report_app
 from gridmap.cli.cameras import cameras_app
 from gridmap.cli.data import export_app, import_app, load_app
 from gridmap.cli.db import db_app, migrate_
@@ -28,6 +29,8 @@ app.add_typer(export_app, name="export")
 app.add_typer(demo_app, name="demo")
 app.add_typer(user_app, name="user")
 app.add_typer(cameras_app, name="cameras")
+app.add_typer(analyze_app, name="analyze")
+app.add_typer(report_app, name="report")
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m gridmap`

@@ -152,3 +152,38 @@ def write_vector(frame: gpd.GeoDataFrame, path: Path, encoding: str = "UTF-8") -
             for part in sorted(Path(folder).iterdir()):
                 archive.write(part, part.name)
     return path
+
+
+_X_NAMES = ("lon", "lng", "longitude", "x", "经度")
+_Y_NAMES = ("lat", "latitude", "y", "纬度")
+
+
+def read_points(path: str | Path, crs: str | None = None) -> gpd.GeoDataFrame:
+    """Points from a vector file, or a CSV with longitude/latitude columns (lon/lat, x/y,
+    经度/纬度; ``crs`` when not WGS84), in EPSG:4326 with every other column kept."""
+    path = Path(path)
+    if not path.name.lower().endswith((".csv", ".csv.gz")):
+        return read_vector(path, crs)
+    if not path.exists():
+        raise InvalidInput(f"file {str(path)!r} does not exist", field="file")
+    table = pd.read_csv(path, encoding="utf-8-sig", low_memory=False)
+    lower = {c.lower(): c for c in table.columns}
+    x = next((lower[n] for n in _X_NAMES if n in lower), None)
+    y = next((lower[n] for n in _Y_NAMES if n in lower), None)
+    if x is None or y is None:
+        raise InvalidInput(
+            f"{path.name}: no coordinate columns (lon/lat, x/y or 经度/纬度) among"
+            f" {', '.join(map(str, table.columns))}",
+            field="file",
+        )
+    xs = pd.to_numeric(table[x], errors="coerce").to_numpy()
+    ys = pd.to_numeric(table[y], errors="coerce").to_numpy()
+    china = parse_china_crs(crs) if crs else None
+    frame = gpd.GeoDataFrame(
+        table.drop(columns=[x, y]),
+        geometry=gpd.points_from_xy(xs, ys),
+        crs=WGS84 if china or not crs else _parse_crs(crs),
+    )
+    if china:
+        frame["geometry"] = to_wgs84(frame.geometry.values, china)
+    return frame.to_crs(WGS84)

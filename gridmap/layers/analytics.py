@@ -63,29 +63,20 @@ def counts_per_period(
     )
 
 
-def points(conn: Connection, events: EventFilter, limit: int) -> list[tuple[float, float]]:
-    """Event points (EPSG:3857 metres) matching the filter, at most ``limit``."""
+def points(
+    conn: Connection, events: EventFilter, limit: int, srid: int = 3857
+) -> list[tuple[float, float]]:
+    """Event points (EPSG:3857 metres, or ``srid``) matching the filter, at most ``limit``."""
     where = events.where()
     where.add("e.pt IS NOT NULL")
     found = conn.execute(
         text(
-            "SELECT ST_X(q), ST_Y(q) FROM (SELECT ST_Transform(e.pt, 3857) AS q FROM events e"
+            "SELECT ST_X(q), ST_Y(q) FROM (SELECT ST_Transform(e.pt, :srid) AS q FROM events e"
             f" WHERE {where.sql} LIMIT :limit) t"
         ),
-        {**where.params, "limit": limit},
+        {**where.params, "limit": limit, "srid": srid},
     )
     return [(float(x), float(y)) for x, y in found]
-
-
-def points_with_time(conn: Connection, events: EventFilter) -> list[tuple[float, float, datetime]]:
-    """Event points (WGS84) and when they were reported, matching the filter."""
-    where = events.where()
-    where.add("e.pt IS NOT NULL")
-    found = conn.execute(
-        text(f"SELECT ST_X(e.pt), ST_Y(e.pt), e.reported_at FROM events e WHERE {where.sql}"),
-        where.params,
-    )
-    return [(float(x), float(y), at) for x, y, at in found]
 
 
 # the factors of the five-colour risk (五色管控), per grid, in one statement

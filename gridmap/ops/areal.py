@@ -4,7 +4,7 @@ weights, then Gi* or local Moran. The service (grids and events in PostGIS) and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import geopandas as gpd
@@ -14,6 +14,7 @@ import shapely
 from libpysal.weights import W
 
 from gridmap.core.errors import InvalidInput
+from gridmap.ops import density, forecast
 from gridmap.ops.hotspots import gi_star, local_moran, rates, spatial_weights
 
 Method = Literal["gi_star", "local_moran"]
@@ -96,3 +97,44 @@ def analyze_units(
     return pd.concat(
         [pd.DataFrame({"count": counts, "value": value}, index=units.index), stats], axis=1
     )
+
+
+def judge_maps(
+    units: gpd.GeoDataFrame,
+    train: gpd.GeoSeries,
+    test: gpd.GeoSeries,
+    options: HotSpotOptions,
+    bandwidth_m: float,
+    shares: tuple[float, ...] = (0.05, 0.10),
+    w: W | None = None,
+) -> list[dict]:
+    """Does it predict: a Gi* map (events per km² of ``train``) and a kernel density of
+    ``train``, judged on ``test`` at the same shares of the area (hit rate, PAI, PEI); and
+    the Gi* hot spots (bins ≥ 2) against the density's top cells over their own share."""
+    local = metric(units)
+    train_m, test_m = train.to_crs(local.crs), test.to_crs(local.crs)
+    trained = count_points(units, train)
+    tested = count_points(units, test)
+    gi = analyze_units(units, trained, replace(options, rate="per_km2", method="gi_star"), w=w)
+    outline = local.geometry.union_all()
+    x0, y0, x1, y1 = outline.bounds
+    cell = max(25.0, (x1 - x0) / 400, (y1 - y0) / 400)
+    bounds = (x0, y0, x1, y1)
+    kde = density.kde_grid(
+        train_m.x.to_numpy(), train_m.y.to_numpy(), None, bounds, cell, bandwidth_m
+    )
+    bins = gi["gi_bin"].to_numpy()
+    table = forecast.compare_at_shares(
+        gi["z"].to_numpy(),
+        local.geometry.area.to_numpy() / 1e6,
+        tested,
+        kde,
+        test_m.x.to_numpy(),
+        test_m.y.to_numpy(),
+        bounds,
+        cell,
+        shares,
+        density.grid_mask(outline, bounds, cell),
+        gi_bin=bins if (bins >= 2).any() else None,
+    )
+    return table.to_dict(orient="records")

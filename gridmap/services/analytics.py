@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 import shapely
 from libpysal.weights import W
-from shapely import affinity
 from sqlalchemy import Connection
 
 from gridmap.core.errors import InvalidInput
@@ -29,8 +28,8 @@ from gridmap.core.settings import Settings
 from gridmap.layers import analytics as rows
 from gridmap.layers import changes
 from gridmap.layers.events import EventFilter
-from gridmap.ops import density, emerging, forecast, risk
-from gridmap.ops.areal import HotSpotOptions, analyze_units, weights_of
+from gridmap.ops import emerging, risk
+from gridmap.ops.areal import HotSpotOptions, analyze_units, judge_maps, weights_of
 
 _WEIGHTS: OrderedDict[tuple, W] = OrderedDict()
 _WEIGHTS_LOCK = threading.Lock()
@@ -190,10 +189,9 @@ def emerging_hotspots(
     }
 
 
-def _metres(x: np.ndarray, y: np.ndarray, lat: float) -> tuple[np.ndarray, np.ndarray]:
-    """Web Mercator coordinates as true metres near ``lat`` (Mercator stretches by 1/cos)."""
-    scale = np.cos(np.radians(lat))
-    return x * scale, y * scale
+def _points(conn: Connection, events: EventFilter) -> gpd.GeoSeries:
+    found = np.array(rows.points(conn, events, 2_000_000, srid=4326), dtype=float).reshape(-1, 2)
+    return gpd.GeoSeries(gpd.points_from_xy(found[:, 0], found[:, 1]), crs="EPSG:4326")
 
 
 def forecast_check(
@@ -211,47 +209,18 @@ def forecast_check(
     units = _units(conn, prefix)
     train = replace(events, prefix=prefix, since=split - timedelta(days=train_days), until=split)
     test = replace(events, prefix=prefix, since=split, until=split + timedelta(days=test_days))
-    train_counts = rows.counts_per_grid(conn, train)
-    test_counts = rows.counts_per_grid(conn, test)
-    options = options_from(settings, rate="per_km2")
-    count = units.index.map(lambda c: train_counts.get(c, 0)).to_numpy(dtype=float)
-    gi = analyze_units(units, count, options, w=_weights(conn, units, options))
-    tested = units.index.map(lambda c: test_counts.get(c, 0)).to_numpy(dtype=float)
-    area = units["area_km2"].to_numpy(dtype=float)
-    train_xy = np.array(rows.points(conn, train, 2_000_000), dtype=float).reshape(-1, 2)
-    test_xy = np.array(rows.points(conn, test, 2_000_000), dtype=float).reshape(-1, 2)
-    lat = float(units.geometry.union_all().centroid.y)
-    outline = units.to_crs(3857).geometry.union_all()
-    x0, y0, x1, y1 = outline.bounds
-    scale = np.cos(np.radians(lat))
-    bounds = (x0 * scale, y0 * scale, x1 * scale, y1 * scale)
-    cell = max(50.0, (bounds[2] - bounds[0]) / 400)
-    tx, ty = _metres(train_xy[:, 0], train_xy[:, 1], lat)
-    sx, sy = _metres(test_xy[:, 0], test_xy[:, 1], lat)
+    trained, tested = _points(conn, train), _points(conn, test)
+    options = options_from(settings)
     bandwidth = settings.analytics.heatmap_bandwidth_m
-    kde = density.kde_grid(tx, ty, None, bounds, cell, bandwidth)
-    mask = density.grid_mask(affinity.scale(outline, scale, scale, origin=(0, 0)), bounds, cell)
-    bins = gi["gi_bin"].to_numpy()
-    table = forecast.compare_at_shares(
-        gi["z"].to_numpy(),
-        area,
-        tested,
-        kde,
-        sx,
-        sy,
-        bounds,
-        cell,
-        shares,
-        mask,
-        gi_bin=bins if (bins >= 2).any() else None,  # the hot spots' own row, when any
+    table = judge_maps(
+        units, trained, tested, options, bandwidth, shares, _weights(conn, units, options)
     )
     return {
         "split": split.isoformat(),
-        "train_events": int(count.sum()),
-        "test_events": int(tested.sum()),
+        "train_events": len(trained),
+        "test_events": len(tested),
         "bandwidth_m": bandwidth,
-        "cell_m": cell,
-        "comparisons": plain(table.to_dict(orient="records")),
+        "comparisons": plain(table),
     }
 
 
