@@ -112,6 +112,7 @@ RISK_COLUMNS = (
     ("code", "网格 grid"),
     ("name", "名称 name"),
     ("colour", "颜色 colour"),
+    ("previous", "上月 previous"),
     ("score", "分值 score"),
     ("summary", "原因 reasons"),
 )
@@ -132,6 +133,12 @@ def risk(
     if format != "json":
         return exports.table(found["grids"], RISK_COLUMNS, format, "risk")
     return found
+
+
+@router.get("/api/v1/analytics/risk/history")
+def risk_history(ctx: AnalyticsRead, grid: Annotated[str, Query(pattern="^[0-9]{15}$")]) -> dict:
+    """A grid's colours by month (kept each time the month's colours are computed)."""
+    return {"grid": grid, "months": analytics.risk_history(ctx.conn, grid)}
 
 
 @router.get("/api/v1/analytics/heatmap/legend")

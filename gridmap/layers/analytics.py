@@ -4,12 +4,16 @@ and the factors of each grid's risk. Every query runs under the caller's row-lev
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import Connection, text
+from sqlalchemy.dialects.postgresql import JSONB
 
 from gridmap.db import sql
+from gridmap.db.schema import code_type, metadata, now_column
 from gridmap.layers.events import EventFilter
 
 
@@ -145,3 +149,58 @@ def risk_factors(
         places=scope("p.grid_code"),
     )
     return sql.rows(conn, query, {**params, "prefix": prefix, "now": now})
+
+
+# risk_history (五色管控 by month): each grid's colour as last computed in a month
+risk_history_table = sa.Table(
+    "risk_history",
+    metadata,
+    sa.Column("grid_code", code_type(15), nullable=False),
+    sa.Column("month", sa.Date, nullable=False),
+    sa.Column("colour", sa.Text, nullable=False),
+    sa.Column("score", sa.REAL, nullable=False),
+    sa.Column("reasons", JSONB, nullable=False, server_default=text("'[]'")),
+    now_column("computed_at"),
+    sa.PrimaryKeyConstraint("grid_code", "month", name="risk_history_pkey"),
+    sa.CheckConstraint("EXTRACT(day FROM month) = 1", name="risk_history_month_check"),
+    comment="five-colour risk by month (五色管控)",
+)
+
+
+def keep_risk(conn: Connection, month: date, grids: list[dict[str, Any]]) -> None:
+    """Keep each grid's colour, score and reasons as the month's (the latest wins)."""
+    conn.execute(
+        text(
+            """
+            INSERT INTO risk_history (grid_code, month, colour, score, reasons)
+            SELECT g ->> 'code', :month, g ->> 'colour', (g ->> 'score')::real, g -> 'reasons'
+              FROM jsonb_array_elements(CAST(:grids AS jsonb)) g
+            ON CONFLICT (grid_code, month) DO UPDATE
+               SET colour = EXCLUDED.colour, score = EXCLUDED.score,
+                   reasons = EXCLUDED.reasons, computed_at = now()
+            """
+        ),
+        {"month": month, "grids": json.dumps(grids, ensure_ascii=False, default=str)},
+    )
+
+
+def risk_before(conn: Connection, month: date, codes: list[str]) -> dict[str, str]:
+    """Each grid's colour in the latest month kept before ``month``."""
+    found = conn.execute(
+        text(
+            "SELECT DISTINCT ON (grid_code) grid_code, colour FROM risk_history"
+            " WHERE grid_code = ANY (:codes) AND month < :month ORDER BY grid_code, month DESC"
+        ),
+        {"codes": codes, "month": month},
+    )
+    return dict(found.all())
+
+
+def risk_history(conn: Connection, grid: str) -> list[dict[str, Any]]:
+    """A grid's colours by month, newest first."""
+    return sql.rows(
+        conn,
+        "SELECT month, colour, score, reasons, computed_at FROM risk_history"
+        " WHERE grid_code = :g ORDER BY month DESC",
+        {"g": grid},
+    )

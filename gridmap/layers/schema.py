@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gridmap.db.schema import metadata
 from gridmap.layers import (  # noqa: F401  (importing them declares their tables)
+    analytics,
     api_keys,
     audit,
     buildings,

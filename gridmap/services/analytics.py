@@ -228,7 +228,8 @@ def risk_colours(
     conn: Connection, settings: Settings, prefix: str | None, at: datetime | None = None
 ) -> dict[str, Any]:
     """Five-colour risk (五色管控) per grid at ``at``: score, colour and the reasons (each
-    factor's value, weight and points), as GeoJSON."""
+    factor's value, weight and points) and last month's colour; the colours now are kept as
+    the month's."""
     config = settings.analytics
     now = at or datetime.now(UTC)
     people = settings.people.key_groups
@@ -260,19 +261,33 @@ def risk_colours(
     grids = scored.grids
     counted = grids["colour"].value_counts().to_dict()
     names = [*config.risk_thresholds, config.risk_default_colour]
+    local = pd.Timestamp(now).tz_convert(settings.events.time_zone)
+    month = local.date().replace(day=1)
+    before = rows.risk_before(conn, month, list(grids.index))
+    found = [
+        {
+            "code": code,
+            "name": table.at[code, "name"],
+            "score": round(float(grids.at[code, "score"]), 2),
+            "colour": grids.at[code, "colour"],
+            "previous": before.get(code),
+            "summary": grids.at[code, "summary"],
+            "reasons": plain(grids.at[code, "reasons"]),
+        }
+        for code in grids.index
+    ]
+    if at is None:  # the colours now are the month's (kept; the latest of the month wins)
+        rows.keep_risk(conn, month, found)
     return {
         "at": now.isoformat(),
+        "month": month.isoformat(),
         "thresholds": config.risk_thresholds,
         "colours": {colour: int(counted.get(colour, 0)) for colour in names},
-        "grids": [
-            {
-                "code": code,
-                "name": table.at[code, "name"],
-                "score": round(float(grids.at[code, "score"]), 2),
-                "colour": grids.at[code, "colour"],
-                "summary": grids.at[code, "summary"],
-                "reasons": plain(grids.at[code, "reasons"]),
-            }
-            for code in grids.index
-        ],
+        "changed": sum(1 for g in found if g["previous"] and g["previous"] != g["colour"]),
+        "grids": found,
     }
+
+
+def risk_history(conn: Connection, grid: str) -> list[dict[str, Any]]:
+    """A grid's kept colours by month, newest first."""
+    return rows.risk_history(conn, grid)
