@@ -15,6 +15,7 @@ BENCHMARKS = [
     "bench_people",
     "bench_events",
     "bench_cameras",
+    "bench_analytics",
 ]
 
 

@@ -28,6 +28,15 @@ def units(conn: Connection, prefix: str | None) -> list[dict[str, Any]]:
     )
 
 
+def unit_codes(conn: Connection, prefix: str | None) -> list[str]:
+    """The codes of the grids under a prefix the caller sees, in order."""
+    where = sql.Where(["length(g.code) = 15"]).code_range("g.code", prefix)
+    found = conn.execute(
+        text(f"SELECT g.code FROM grids g WHERE {where.sql} ORDER BY g.code"), where.params
+    )
+    return list(found.scalars())
+
+
 def residents_per_grid(conn: Connection, prefix: str | None) -> dict[str, int]:
     """Residents per grid, through the buildings they live in."""
     scope = sql.code_range("b.grid_code") if prefix else "TRUE"

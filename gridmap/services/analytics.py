@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,9 +32,31 @@ from gridmap.layers.events import EventFilter
 from gridmap.ops import emerging, risk
 from gridmap.ops.areal import HotSpotOptions, analyze_units, judge_maps, weights_of
 
-_WEIGHTS: OrderedDict[tuple, W] = OrderedDict()
-_WEIGHTS_LOCK = threading.Lock()
-_KEPT_WEIGHTS = 8
+
+class _Kept:
+    """A few values kept by key (least recently used out), safe across request threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._values: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = make()
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+        return value
+
+
+# the grids' outlines and weights, kept while the grid system does not change
+_UNITS = _Kept(8)
+_WEIGHTS = _Kept(8)
 
 
 def options_from(settings: Settings, **given: Any) -> HotSpotOptions:
@@ -50,19 +73,25 @@ def options_from(settings: Settings, **given: Any) -> HotSpotOptions:
     return replace(options, **{k: v for k, v in given.items() if v is not None})
 
 
-def _units(conn: Connection, prefix: str | None) -> gpd.GeoDataFrame:
-    found = rows.units(conn, prefix)
-    if not found:
+def units_of(conn: Connection, prefix: str | None) -> gpd.GeoDataFrame:
+    """The caller's grids under ``prefix`` with their outlines (and those as GeoJSON)."""
+    codes = tuple(rows.unit_codes(conn, prefix))
+    if not codes:
         raise InvalidInput("no grids to analyse in this region (or in your jurisdiction)")
-    frame = pd.DataFrame(found)
-    return gpd.GeoDataFrame(
-        frame.drop(columns="wkb"),
-        geometry=shapely.from_wkb(frame["wkb"].map(bytes).to_numpy()),
-        crs="EPSG:4326",
-    ).set_index("code", drop=False)
+
+    def read() -> gpd.GeoDataFrame:
+        frame = pd.DataFrame(rows.units(conn, prefix))
+        outlines = shapely.from_wkb(frame["wkb"].map(bytes).to_numpy())
+        return gpd.GeoDataFrame(
+            frame.drop(columns="wkb").assign(geojson=shapely.to_geojson(outlines)),
+            geometry=outlines,
+            crs="EPSG:4326",
+        ).set_index("code", drop=False)
+
+    return _UNITS.get((codes, changes.version(conn, ["grids"])), read)
 
 
-def _weights(conn: Connection, units: gpd.GeoDataFrame, options: HotSpotOptions) -> W:
+def weights_for(conn: Connection, units: gpd.GeoDataFrame, options: HotSpotOptions) -> W:
     """The units' weights, kept while the grid system does not change."""
     key = (
         tuple(units.index),
@@ -70,21 +99,12 @@ def _weights(conn: Connection, units: gpd.GeoDataFrame, options: HotSpotOptions)
         options.distance_m,
         changes.version(conn, ["grids"]),
     )
-    with _WEIGHTS_LOCK:
-        if key in _WEIGHTS:
-            _WEIGHTS.move_to_end(key)
-            return _WEIGHTS[key]
-    made = weights_of(units, options)
-    with _WEIGHTS_LOCK:
-        _WEIGHTS[key] = made
-        while len(_WEIGHTS) > _KEPT_WEIGHTS:
-            _WEIGHTS.popitem(last=False)
-    return made
+    return _WEIGHTS.get(key, lambda: weights_of(units, options))
 
 
 def _features(units: gpd.GeoDataFrame, table: pd.DataFrame, columns: list[str]) -> list[dict]:
     """Units as GeoJSON features with their name and ``columns`` of ``table``."""
-    geometry = shapely.to_geojson(units.geometry.to_numpy())
+    geometry = units["geojson"].to_numpy()
     values = table[columns].astype(object).where(table[columns].notna(), None)
     records = values.to_dict(orient="records")
     return [
@@ -100,6 +120,24 @@ def _features(units: gpd.GeoDataFrame, table: pd.DataFrame, columns: list[str]) 
     ]
 
 
+def hotspot_table(
+    conn: Connection,
+    prefix: str | None,
+    events: EventFilter,
+    options: HotSpotOptions,
+    units: gpd.GeoDataFrame,
+) -> pd.DataFrame:
+    """Each grid's count, value and statistic: the counting in PostGIS, the statistic on the
+    kept weights."""
+    counts = rows.counts_per_grid(conn, replace(events, prefix=prefix))
+    count = units.index.map(lambda code: counts.get(code, 0)).to_numpy(dtype=float)
+    population = None
+    if options.rate == "per_1000":
+        people = rows.residents_per_grid(conn, prefix)
+        population = units.index.map(lambda code: people.get(code, 0)).to_numpy(dtype=float)
+    return analyze_units(units, count, options, population, weights_for(conn, units, options))
+
+
 def hotspots(
     conn: Connection,
     settings: Settings,
@@ -110,14 +148,8 @@ def hotspots(
     """Hot spots of the grids under ``prefix`` for the events matching ``events``: GeoJSON
     with each grid's count, the value analysed and the statistic (Gi*: z, p, p_sim, gi_bin
     −3…3; local Moran: Ii, z, p_sim, quadrant label)."""
-    units = _units(conn, prefix)
-    counts = rows.counts_per_grid(conn, replace(events, prefix=prefix))
-    count = units.index.map(lambda code: counts.get(code, 0)).to_numpy(dtype=float)
-    population = None
-    if options.rate == "per_1000":
-        people = rows.residents_per_grid(conn, prefix)
-        population = units.index.map(lambda code: people.get(code, 0)).to_numpy(dtype=float)
-    table = analyze_units(units, count, options, population, _weights(conn, units, options))
+    units = units_of(conn, prefix)
+    table = hotspot_table(conn, prefix, events, options, units)
     columns = [c for c in table.columns if c not in ("neighbours",)]
     return {
         "type": "FeatureCollection",
@@ -128,7 +160,7 @@ def hotspots(
         "seed": options.seed,
         "fdr": options.fdr,
         "critical_p": plain(table.attrs.get("critical_p")),
-        "events": int(count.sum()),
+        "events": int(table["count"].sum()),
         "features": _features(units, table, columns),
     }
 
@@ -160,7 +192,7 @@ def emerging_hotspots(
     zone = settings.events.time_zone
     end = until or datetime.now(UTC)
     starts = _period_starts(end, period, periods or config.emerging_periods, zone)
-    units = _units(conn, prefix)
+    units = units_of(conn, prefix)
     first = pd.Timestamp(starts[0]).tz_localize(zone).to_pydatetime()
     window = replace(events, prefix=prefix, since=first, until=end)
     table = pd.DataFrame(
@@ -172,7 +204,7 @@ def emerging_hotspots(
     options = options_from(settings)
     result = emerging.emerging_hot_spots(
         table,
-        _weights(conn, units, options),
+        weights_for(conn, units, options),
         unit="unit",
         period="period",
         value="value",
@@ -206,14 +238,14 @@ def forecast_check(
 ) -> dict[str, Any]:
     """Does it predict: a Gi* map and a kernel density of the events before ``split`` (over
     ``train_days``), judged on the events of the ``test_days`` after it (hit rate, PAI)."""
-    units = _units(conn, prefix)
+    units = units_of(conn, prefix)
     train = replace(events, prefix=prefix, since=split - timedelta(days=train_days), until=split)
     test = replace(events, prefix=prefix, since=split, until=split + timedelta(days=test_days))
     trained, tested = _points(conn, train), _points(conn, test)
     options = options_from(settings)
     bandwidth = settings.analytics.heatmap_bandwidth_m
     table = judge_maps(
-        units, trained, tested, options, bandwidth, shares, _weights(conn, units, options)
+        units, trained, tested, options, bandwidth, shares, weights_for(conn, units, options)
     )
     return {
         "split": split.isoformat(),
