@@ -63,14 +63,16 @@ def demo_generate(
     ] = None,
 ) -> None:
     """Write a generated city (grids, buildings, households, residents, places, things,
-    organisations, grid staff, departments and a year of events) into files that `gridmap
+    organisations, grid staff, cameras, departments and a year of events) into files that `gridmap
     demo load` imports. Generated data, not real people or events."""
     from gridmap.demo import city
     from gridmap.demo.events import default_count
 
     wanted = default_count(residents) if events is None else events
     with clean_errors(), progress_bar("residents + events", residents + wanted) as advance:
-        manifest = city.generate(out, region, grids, residents, seed, advance, wanted, advance)
+        manifest = city.generate(
+            out, region, grids, residents, seed, advance, wanted, advance, get_settings().cameras
+        )
     console.print(", ".join(f"{k}: {v}" for k, v in manifest.items() if isinstance(v, int)))
     console.print(f"written to {out}")
 
@@ -79,11 +81,14 @@ def demo_generate(
 def demo_load(
     folder: Annotated[Path, typer.Argument(help="a folder written by `gridmap demo generate`")],
 ) -> None:
-    """Load a generated city through the real import path, in one transaction."""
+    """Load a generated city through the real import path, in one transaction (the cameras'
+    views drawn after)."""
     from gridmap.demo import city
+    from gridmap.services.cameras import draw_views
 
     with clean_errors(), database_running() as url:
         migrate.upgrade(url)
         with progress_bar("rows", None) as advance, scoped_transaction(url) as conn:
             counts = city.load(conn, folder, get_settings(), advance)
+            counts["camera views"] = draw_views(conn, get_settings(), stale_only=True)["cameras"]
     console.print(json.dumps(counts, ensure_ascii=False))

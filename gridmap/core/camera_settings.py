@@ -83,6 +83,10 @@ class CameraSettings(BaseSettings):
         "transport_hub",
         "hazardous_chemicals",
     ]
+    # the demo's generated archive: a camera by every this-many buildings and by each key place
+    demo_buildings_per_camera: int = Field(
+        default=15, ge=0, description="demo cameras: one per this many buildings (0: none)"
+    )
     # bad-record checks (问题点位): their codes and labels
     problems: dict[str, str] = {
         "malformed_id": "编码格式错误 malformed ID",

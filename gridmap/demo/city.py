@@ -22,12 +22,14 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection
 
+from gridmap.core.camera_settings import CameraSettings
 from gridmap.core.codes import parse_region_code
 from gridmap.core.errors import InvalidInput
 from gridmap.core.settings import Settings
 from gridmap.db.sql import Progress
 from gridmap.demo import county, population
 from gridmap.demo import events as event_generator
+from gridmap.demo.cameras import generate_cameras
 from gridmap.demo.departments import departments_for
 from gridmap.ingest import ledgers
 from gridmap.ingest.regions import load_regions
@@ -96,10 +98,11 @@ def generate(
     on_progress: Progress | None = None,
     events: int | None = None,
     on_event_progress: Progress | None = None,
+    camera_config: CameraSettings | None = None,
 ) -> dict[str, Any]:
-    """Write a generated city into ``out``: regions, grids and the ledgers, its departments and
-    a year of events (``events``; default 100,000 a year for five million residents, scaled);
-    returns counts."""
+    """Write a generated city into ``out``: regions, grids and the ledgers, its cameras, its
+    departments and a year of events (``events``; default 100,000 a year for five million
+    residents, scaled); returns counts."""
     out.mkdir(parents=True, exist_ok=True)
     shape = city_shape(region, grid_count, seed)
     outline = gpd.GeoDataFrame(
@@ -120,6 +123,7 @@ def generate(
         today=date.today(),
         on_progress=on_progress,
     )
+    counts["cameras"] = write_cameras(out, shape.grids, seed, camera_config or CameraSettings())
     units = city_departments(shape, codes)
     write_departments(units, out / "departments.csv")
     wanted = event_generator.default_count(residents) if events is None else events
@@ -138,6 +142,16 @@ def generate(
     }
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
     return manifest
+
+
+def write_cameras(folder: Path, frame: gpd.GeoDataFrame, seed: int, config: CameraSettings) -> int:
+    """The camera archive of a generated city beside its buildings and places (none when the
+    settings ask for none); cameras written."""
+    if not config.demo_buildings_per_camera:
+        return 0
+    return generate_cameras(
+        folder, frame, seed, config.key_place_kinds, config.demo_buildings_per_camera
+    )
 
 
 def city_departments(shape: CityShape, codes: pd.DataFrame) -> list[dict[str, Any]]:
@@ -249,6 +263,7 @@ def populate(
     if frame.empty:
         raise InvalidInput(f"no grids under {prefix} to populate")
     population.generate_population(frame, residents, workdir, seed=seed, today=date.today())
+    write_cameras(workdir, frame, seed, settings.cameras)
     if events:
         event_generator.generate_events(
             frame, workdir, units or [], events, seed=seed, until=until, config=settings.events

@@ -19,7 +19,7 @@ from gridmap.db.scope import apply_scope
 from gridmap.demo import city, county, departments
 from gridmap.ingest.regions import load_regions
 from gridmap.layers import grids, users
-from gridmap.services import accounts
+from gridmap.services import accounts, cameras
 
 DEMO_USERS_FILE = "demo-users.txt"
 
@@ -54,13 +54,13 @@ def prepare(settings: Settings, demo: bool = True) -> dict[str, Any]:
 
 
 def _demo_people(conn: Connection, settings: Settings) -> dict[str, Any]:
-    """A small generated population for the demo county and a year of its events (after its
-    departments), through the real import path."""
+    """A small generated population for the demo county, its cameras (views drawn) and a year
+    of its events (after its departments), through the real import path."""
     if not settings.people.demo_residents:
         return {}
     apply_scope(conn, SYSTEM)
     with tempfile.TemporaryDirectory(prefix="gridmap-demo-") as folder:
-        return city.populate(
+        written = city.populate(
             conn,
             settings,
             county.COUNTY_CODE[:6],
@@ -72,3 +72,5 @@ def _demo_people(conn: Connection, settings: Settings) -> dict[str, Any]:
             # the history ends yesterday: today's events are those people report
             until=datetime.now(ZoneInfo(settings.events.time_zone)) - timedelta(days=1),
         )
+    written["camera views"] = cameras.draw_views(conn, settings, stale_only=True)["cameras"]
+    return written

@@ -29,6 +29,12 @@ def import_ledger(
     """Import one ledger file into ``layer`` in the caller's transaction, then redraw the
     camera views it made stale."""
     report = ledgers.import_ledger(conn, layer, path, settings, crs, on_progress, generated)
-    if layer.replace("-", "_") in _REDRAWS_VIEWS and report.written:
-        cameras.draw_views(conn, settings, stale_only=True)
+    redraw_views(conn, settings, [report])
     return report
+
+
+def redraw_views(conn: Any, settings: Settings, reports: list[ImportReport]) -> None:
+    """Redraw the camera views that the imports of ``reports`` made stale (also after a folder
+    loaded through ``ledgers.load_directory``, such as a generated city)."""
+    if any(r.layer.replace("-", "_") in _REDRAWS_VIEWS and r.written for r in reports):
+        cameras.draw_views(conn, settings, stale_only=True)
