@@ -112,8 +112,9 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[float, int]:
 
 @contextlib.contextmanager
 def server_process(data_dir: Path) -> Iterator[str]:
-    """The app in its own uvicorn process (as deployed: no GIL shared with the load generator),
-    on the embedded cluster of ``data_dir``, which must be running; yields the base URL."""
+    """The app in its own uvicorn processes as ``gridmap serve`` deploys it (a worker per core,
+    no access log; no GIL shared with the load generator), on the embedded cluster of
+    ``data_dir``, which must be running; yields the base URL."""
     import socket
     import subprocess
     import sys
@@ -133,6 +134,9 @@ def server_process(data_dir: Path) -> Iterator[str]:
         str(port),
         "--log-level",
         "warning",
+        "--no-access-log",
+        "--workers",
+        str(len(os.sched_getaffinity(0))),
     ]
     proc = subprocess.Popen(argv, env=env)
     base = f"http://127.0.0.1:{port}"

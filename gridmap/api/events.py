@@ -179,15 +179,20 @@ EventQuery = Annotated[event_rows.EventFilter, Depends(event_filter)]
 def list_events(
     request: Request,
     ctx: EventsRead,
+    settings: SettingsDep,
     page: PageDep,
     where: EventQuery,
     sort: Literal["reported", "deadline", "updated"] = "reported",
 ) -> dict:
     """The queue (事件列表): filtered, paged, with ``total`` and links; ``overdue`` is red
-    (past the deadline), amber (past its share of the time) or green for open events."""
-    found, total = event_rows.list_events(ctx.conn, where, page.limit, page.offset, sort)
+    (past the deadline), amber (past its share of the time) or green for open events;
+    ``total`` is exact up to ``more_than`` events and null above."""
+    found = event_rows.list_events(ctx.conn, where, page.limit, page.offset, sort)
+    cap = settings.server.api_count_cap
+    total = event_rows.count_events(ctx.conn, where, cap)
     return {
         "total": total,
+        "more_than": None if total is not None else cap,
         "limit": page.limit,
         "offset": page.offset,
         "events": found,

@@ -156,6 +156,10 @@ class ServerSettings(BaseSettings):
     workers: int = Field(default=0, ge=0, description="web worker processes (0: one per CPU core)")
     access_log: bool = Field(default=False, description="a log line per request")
     api_page_limit: int = Field(default=1000, description="largest `limit` a list accepts")
+    # a count that would read a million rows costs more than the page it describes
+    api_count_cap: int = Field(
+        default=10_000, ge=1, description="lists count their matches exactly up to this many"
+    )
 
 
 _READ = ["regions:read", "grids:read", "tiles:read", "map:read", "places:read", "people:count"]

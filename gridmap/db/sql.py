@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import Connection, text
 
@@ -96,12 +96,25 @@ def page(order: str) -> str:
     return f"ORDER BY {order} LIMIT :limit OFFSET :offset"
 
 
-def matched(conn: Connection, source: str, where: Where) -> int:
+@overload
+def matched(conn: Connection, source: str, where: Where) -> int: ...
+@overload
+def matched(conn: Connection, source: str, where: Where, cap: int) -> int | None: ...
+def matched(conn: Connection, source: str, where: Where, cap: int | None = None) -> int | None:
     """How many rows of ``source`` (a table with its alias) a filter matches: the one place
-    lists count, so that how they count can change in one place."""
-    return conn.execute(
-        text(f"SELECT count(*) FROM {source} WHERE {where.sql}"), where.params
+    lists count, so that how they count can change in one place.
+
+    With ``cap``, counting stops after ``cap`` rows and more than ``cap`` gives None (a count
+    that would read a million rows is not worth a page)."""
+    if cap is None:
+        return conn.execute(
+            text(f"SELECT count(*) FROM {source} WHERE {where.sql}"), where.params
+        ).scalar_one()
+    found = conn.execute(
+        text(f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {where.sql} LIMIT :cap) t"),
+        {**where.params, "cap": cap + 1},
     ).scalar_one()
+    return None if found > cap else found
 
 
 def rows(conn: Connection, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:

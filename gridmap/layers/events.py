@@ -454,16 +454,20 @@ SORTS = {
 
 def list_events(
     conn: Connection, where: EventFilter, limit: int, offset: int, sort: str = "reported"
-) -> tuple[list[dict[str, Any]], int]:
-    """A page of events the caller may see, and how many match."""
+) -> list[dict[str, Any]]:
+    """A page of events the caller may see."""
     condition = where.where()
-    rows = sql.rows(
+    return sql.rows(
         conn,
         f"SELECT {_LIST_COLUMNS} FROM events e LEFT JOIN departments d ON d.id = e.department_id"
         f" WHERE {condition.sql} {sql.page(SORTS[sort])}",
         {**condition.params, "limit": limit, "offset": offset},
     )
-    return rows, sql.matched(conn, "events e", condition)
+
+
+def count_events(conn: Connection, where: EventFilter, cap: int) -> int | None:
+    """How many events the caller may see match, exactly up to ``cap`` (None: more)."""
+    return sql.matched(conn, "events e", where.where(), cap)
 
 
 def stream_events(conn: Connection, where: EventFilter):

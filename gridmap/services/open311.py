@@ -95,7 +95,7 @@ def find(
         where.states = list(config.open_states)
     elif statuses == ["closed"]:
         where.states = [s for s in config.states if s not in config.open_states]
-    found, _ = rows.list_events(conn, where, limit, 0)
+    found = rows.list_events(conn, where, limit, 0)
     media = rows.first_public_photos(conn, [e["id"] for e in found])
     return [as_request({**e, "media_id": media.get(e["id"])}, config) for e in found]
 

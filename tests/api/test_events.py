@@ -261,3 +261,20 @@ def test_units_are_listed_with_what_they_take(as_user: Client) -> None:
     codes = {u["code"] for u in units.json()["units"]}
     assert "361126-CG" in codes and "361126-GA" not in codes
     assert f"{TOWNSHIP_A[:9]}-CJ" in codes and f"{TOWNSHIP_B[:9]}-CJ" not in codes
+
+
+def test_the_queue_counts_exactly_up_to_the_cap(
+    as_user: Client, spot: dict, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above the configured cap the queue says "more than" instead of counting every event,
+    and still links to the next page."""
+    exact = as_user("dispatcher").get("/api/v1/events?limit=5").json()
+    assert exact["total"] > 10 and exact["more_than"] is None
+    monkeypatch.setattr(settings.server, "api_count_cap", 10)
+    capped = as_user("dispatcher").get("/api/v1/events?limit=5").json()
+    assert capped["total"] is None and capped["more_than"] == 10
+    assert [e["id"] for e in capped["events"]] == [e["id"] for e in exact["events"]]
+    assert any(link["rel"] == "next" for link in capped["links"])
+    _report(as_user("worker"), spot, title="计数上限 count cap")
+    few = as_user("dispatcher").get("/api/v1/events", params={"q": "count cap"}).json()
+    assert few["total"] == 1 and few["more_than"] is None  # below the cap: exact

@@ -6,7 +6,7 @@
 import { getJson, isQuiet } from "../lib/api.js";
 import { $, fill, h } from "../lib/dom.js";
 import { eventRow } from "../lib/event-view.js";
-import { num } from "../lib/format.js";
+import { matched } from "../lib/format.js";
 import { filterQuery, setUpFilters, wireFilters } from "./filters.js";
 import { state } from "./state.js";
 
@@ -55,14 +55,15 @@ export async function refreshQueue() {
       state.open(ev.id, { pan: true });
     })) : h("li", { class: "none" }, "没有符合条件的事件 · no events match"));
     markSelected();
-    const last = Math.min(offset + data.events.length, data.total);
-    $("queue-summary").textContent = "共 " + num(data.total) + " 件 events · " +
+    const last = offset + data.events.length;
+    $("queue-summary").textContent = "共 " + matched(data) + " 件 events · " +
       "刷新于 refreshed " + new Date().toLocaleTimeString("zh-CN", { hour12: false });
-    $("page-info").textContent = data.total ? (offset + 1) + "–" + last + " / " + num(data.total) : "0";
+    $("page-info").textContent = data.events.length ? (offset + 1) + "–" + last + " / " + matched(data) : "0";
     $("page-prev").disabled = offset === 0;
-    $("page-next").disabled = offset + PAGE >= data.total;
+    // more than the server counted: another page while this one is full
+    $("page-next").disabled = data.total === null ? data.events.length < PAGE : offset + PAGE >= data.total;
     list.dataset.state = "ready";
-    list.dataset.total = String(data.total);
+    list.dataset.total = String(data.total ?? data.more_than + "+");
     for (const listener of listeners) listener(data.events);
   } catch (err) {
     if (isQuiet(err)) return;

@@ -6,7 +6,7 @@
 import { getJson, isQuiet } from "../lib/api.js";
 import { $, fill, h } from "../lib/dom.js";
 import { eventRow } from "../lib/event-view.js";
-import { num } from "../lib/format.js";
+import { matched } from "../lib/format.js";
 
 /** The lists: their element, states and sort. */
 export const LISTS = /** @type {Record<string, {states: string, sort: string}>} */ ({
@@ -38,10 +38,11 @@ export async function loadList(name, open) {
     const data = await getJson("/api/v1/events?state=" + states + "&sort=" + sort + "&limit=100");
     fill(name, data.events.length ? data.events.map((/** @type {any} */ e) => eventRow(e, () => open(e.id)))
       : h("li", { class: "none" }, "无 none"));
-    $(name + "-summary").textContent = "共 " + num(data.total) + " 件 events" +
-      (data.total > data.events.length ? " · 显示前 " + data.events.length + " showing the first" : "");
+    const more = data.total === null || data.total > data.events.length;
+    $(name + "-summary").textContent = "共 " + matched(data) + " 件 events" +
+      (more ? " · 显示前 " + data.events.length + " showing the first" : "");
     list.dataset.state = "ready";
-    list.dataset.total = String(data.total);
+    list.dataset.total = String(data.total ?? data.more_than + "+");
     markSelected(selected);
   } catch (err) {
     if (isQuiet(err)) return;

@@ -11,6 +11,15 @@ export function num(value) {
 }
 
 /**
+ * How many a list matches: exact, or "10,000+" when the server counted only that far.
+ * @param {{ total: number | null, more_than?: number | null }} page
+ * @returns {string}
+ */
+export function matched(page) {
+  return page.total === null && page.more_than ? num(page.more_than) + "+" : num(page.total);
+}
+
+/**
  * The value, or "—" when empty.
  * @template T
  * @param {T} value

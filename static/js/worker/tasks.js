@@ -8,6 +8,7 @@ import { getJson, isQuiet } from "../lib/api.js";
 import { $, fill, h } from "../lib/dom.js";
 import { actionPanel, isEditing } from "../lib/event-actions.js";
 import { eventFacts, eventHeading, timeline } from "../lib/event-view.js";
+import { matched } from "../lib/format.js";
 
 const STATES = "reported,handled,accepted,dispatched";
 
@@ -68,7 +69,7 @@ export async function loadTasks(force = false) {
     fill("tasks", mine.length ? mine.map((e) => card(e))
       : h("li", { class: "none" }, "没有待办 · nothing waits on you"));
     $("tasks-summary").textContent = "待办 to act on: " + mine.length + " · 本网格未结 open in your grid: " +
-      data.total;
+      matched(data);
     list.dataset.state = "ready";
     list.dataset.count = String(mine.length);
   } catch (err) {
