@@ -7,24 +7,34 @@ Event filters are the queue's (``category``, ``channel``, ``state``, ``since``, 
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Literal
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
+import geopandas as gpd
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.background import BackgroundTask
 
 from gridmap.api import exports
 from gridmap.api.deps import Context, SettingsDep, require
 from gridmap.api.events import EventQuery
-from gridmap.api.tiles import check_tile
+from gridmap.api.tiles import MVT, check_tile
 from gridmap.core.codes import CodeError, parse_region_code
 from gridmap.core.errors import InvalidInput
+from gridmap.ingest.vector import write_vector
+from gridmap.ops.areal import HotSpotOptions
 from gridmap.services import analytics, heatmaps
+from gridmap.services.tiles import Tile
 
 router = APIRouter(tags=["analytics"])
 
 AnalyticsRead = Annotated[Context, Depends(require("analytics:read"))]
 GEOJSON = "application/geo+json"
+GEOPACKAGE = "application/geopackage+sqlite3"
 
 
 def _prefix(region: str | None) -> str | None:
@@ -34,12 +44,30 @@ def _prefix(region: str | None) -> str | None:
         raise InvalidInput(str(error), field="region") from None
 
 
-@router.get("/api/v1/analytics/hotspots", response_class=JSONResponse)
-def hotspots(
-    ctx: AnalyticsRead,
+def _geopackage(features: Sequence[dict[str, Any]], name: str) -> FileResponse:
+    """GeoJSON features as a GeoPackage layer ``name`` (EPSG:4326), sent as ``name.gpkg``."""
+    frame = gpd.GeoDataFrame.from_features(list(features), crs="EPSG:4326")
+    folder = Path(tempfile.mkdtemp(prefix="gridmap-analytics-"))
+    path = write_vector(frame, folder / f"{name}.gpkg")
+    return FileResponse(
+        path,
+        media_type=GEOPACKAGE,
+        filename=path.name,
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
+
+
+def _download(found: dict[str, Any], fmt: str, name: str) -> Response:
+    """A GeoJSON answer's features as a table (CSV, XLSX: their properties) or a GeoPackage."""
+    features = found["features"]
+    if fmt == "gpkg":
+        return _geopackage(features, name)
+    keys = list(features[0]["properties"]) if features else ["code", "name"]
+    return exports.table((f["properties"] for f in features), [(k, k) for k in keys], fmt, name)
+
+
+def hotspot_options(
     settings: SettingsDep,
-    events: EventQuery,
-    region: str | None = None,
     method: Literal["gi_star", "local_moran"] = "gi_star",
     rate: Literal["count", "per_km2", "per_1000"] = "count",
     weights: Literal["queen", "rook", "distance"] | None = None,
@@ -47,13 +75,11 @@ def hotspots(
     permutations: Annotated[int | None, Query(ge=0, le=9999)] = None,
     seed: int | None = None,
     fdr: bool | None = None,
-) -> JSONResponse:
-    """Hot spots of the grids (GeoJSON): each grid's events, the value analysed (count, per
-    km², per 1,000 residents) and Getis-Ord Gi* (z, p, p_sim, ``gi_bin`` −3…3 as ArcGIS's
-    Gi_Bin at 90/95/99 %, FDR-corrected) or local Moran's I (``label`` HH/LL/HL/LH)."""
+) -> HotSpotOptions:
+    """The hot-spot options a request asks for, the configured ones for the rest."""
     if weights == "distance" and distance_m is None and settings.analytics.distance_m is None:
         raise InvalidInput("distance weights need distance_m (metres)", field="distance_m")
-    options = analytics.options_from(
+    return analytics.options_from(
         settings,
         method=method,
         rate=rate,
@@ -63,8 +89,50 @@ def hotspots(
         seed=seed,
         fdr=fdr,
     )
+
+
+HotSpotQuery = Annotated[HotSpotOptions, Depends(hotspot_options)]
+
+
+@router.get("/api/v1/analytics/hotspots", response_class=JSONResponse)
+def hotspots(
+    ctx: AnalyticsRead,
+    settings: SettingsDep,
+    events: EventQuery,
+    options: HotSpotQuery,
+    region: str | None = None,
+    format: Literal["geojson", "csv", "xlsx", "gpkg"] = "geojson",
+) -> Response:
+    """Hot spots of the grids (GeoJSON): each grid's events, the value analysed (count, per
+    km², per 1,000 residents) and Getis-Ord Gi* (z, p, p_sim, ``gi_bin`` −3…3 as ArcGIS's
+    Gi_Bin at 90/95/99 %, FDR-corrected) or local Moran's I (``label`` HH/LL/HL/LH);
+    ``format`` csv, xlsx (the properties) or gpkg (a GeoPackage layer) to download."""
     found = analytics.hotspots(ctx.conn, settings, _prefix(region), events, options)
+    if format != "geojson":
+        name = "hotspots" if options.method == "gi_star" else "local-moran"
+        return _download(found, format, name)
     return JSONResponse(found, media_type=GEOJSON)
+
+
+@router.get("/api/v1/analytics/hotspots/{z}/{x}/{y}.mvt", response_class=Response)
+def hotspot_tile(
+    request: Request,
+    ctx: AnalyticsRead,
+    settings: SettingsDep,
+    events: EventQuery,
+    options: HotSpotQuery,
+    z: int,
+    x: int,
+    y: int,
+    region: str | None = None,
+) -> Response:
+    """Hot spots as a vector tile (layer ``hotspots``): the grids of the tile with the same
+    properties as the GeoJSON, computed over the whole ``region`` (not the tile)."""
+    check_tile(z, x, y)
+    drawn = analytics.hotspot_tile(
+        ctx.conn, settings, ctx.principal, _prefix(region), events, options, (z, x, y)
+    )
+    return _tile_response(request, drawn, MVT)
 
 
 @router.get("/api/v1/analytics/emerging", response_class=JSONResponse)
@@ -76,13 +144,17 @@ def emerging_hotspots(
     period: Literal["week", "month"] | None = None,
     periods: Annotated[int | None, Query(ge=3, le=120)] = None,
     at: Annotated[datetime | None, Query(description="the last period holds this time")] = None,
-) -> JSONResponse:
+    format: Literal["geojson", "csv", "xlsx", "gpkg"] = "geojson",
+) -> Response:
     """Emerging hot spots (GeoJSON): per grid, its pattern over the periods (new,
     consecutive, intensifying, persistent, diminishing, sporadic, oscillating, historical hot
-    or cold spot, or no pattern), how many periods it was hot or cold, and its trend."""
+    or cold spot, or no pattern), how many periods it was hot or cold, and its trend;
+    ``format`` csv, xlsx or gpkg to download."""
     found = analytics.emerging_hotspots(
         ctx.conn, settings, _prefix(region), events, at, period, periods
     )
+    if format != "geojson":
+        return _download(found, format, "emerging")
     return JSONResponse(found, media_type=GEOJSON)
 
 
@@ -124,15 +196,38 @@ def risk(
     settings: SettingsDep,
     region: str | None = None,
     at: Annotated[datetime | None, Query(description="as at this time (default: now)")] = None,
-    format: Literal["json", "csv", "xlsx"] = "json",
+    format: Literal["json", "csv", "xlsx", "gpkg"] = "json",
 ) -> dict | Response:
     """Five-colour risk per grid (五色管控): a configured score over people, events, places,
     things and cameras, its colour (red, orange, yellow, blue, green by thresholds) and the
-    reasons: what each factor contributed."""
-    found = analytics.risk_colours(ctx.conn, settings, _prefix(region), at)
+    reasons: what each factor contributed. ``format`` csv, xlsx or gpkg (the grids' outlines
+    with their colour, score, reasons and each factor's points) to download."""
+    prefix = _prefix(region)
+    found = analytics.risk_colours(ctx.conn, settings, prefix, at)
+    if format == "gpkg":
+        units = analytics.units_of(ctx.conn, prefix)
+        factors = list(settings.analytics.risk_factors)
+        return _geopackage(_risk_features(units, found["grids"], factors), "risk")
     if format != "json":
         return exports.table(found["grids"], RISK_COLUMNS, format, "risk")
     return found
+
+
+def _risk_features(
+    units: gpd.GeoDataFrame, grids: list[dict[str, Any]], factors: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The risk colours on the grids' outlines, a column of points for each ``factors``."""
+    features = []
+    for grid in grids:
+        if grid["code"] not in units.index:
+            continue
+        points = {r["factor"]: r["points"] for r in grid["reasons"]}
+        properties = {k: grid[k] for k in ("code", "name", "colour", "previous", "score")}
+        properties["summary"] = grid["summary"]
+        properties.update({f"points_{f}": float(points.get(f, 0.0)) for f in factors})
+        geometry = units.at[grid["code"], "geometry"].__geo_interface__
+        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
+    return features
 
 
 @router.get("/api/v1/analytics/risk/history")
@@ -168,6 +263,11 @@ def heatmap_tile(
     drawn = heatmaps.tile(
         ctx.conn, settings, request.app.state.tile_cache, ctx.principal, events, (z, x, y)
     )
+    return _tile_response(request, drawn, "image/png")
+
+
+def _tile_response(request: Request, drawn: Tile, media_type: str) -> Response:
+    """A tile with its ETag (304 when the client holds it), private to the caller."""
     headers = {
         "ETag": drawn.etag,
         "Cache-Control": "private, max-age=60",
@@ -175,4 +275,4 @@ def heatmap_tile(
     }
     if drawn.etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
-    return Response(content=drawn.data, media_type="image/png", headers=headers)
+    return Response(content=drawn.data, media_type=media_type, headers=headers)

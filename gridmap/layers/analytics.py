@@ -213,3 +213,31 @@ def risk_history(conn: Connection, grid: str) -> list[dict[str, Any]]:
         " WHERE grid_code = :g ORDER BY month DESC",
         {"g": grid},
     )
+
+
+def figures_tile(
+    conn: Connection,
+    layer: str,
+    address: tuple[int, int, int],
+    codes: list[str],
+    figures: dict[str, tuple[str, list[Any]]],
+    limit: int,
+) -> bytes:
+    """A vector tile of the grids ``codes`` with figures computed for them elsewhere (hot
+    spots): ``figures`` maps a property to its SQL type (``float8``, ``int``, ``text``) and its
+    values in the order of ``codes``."""
+    names = list(figures)
+    arrays = ", ".join(f"CAST(:f{i} AS {kind}[])" for i, (kind, _) in enumerate(figures.values()))
+    params: dict[str, Any] = {f"f{i}": values for i, (_, values) in enumerate(figures.values())}
+    columns = ", ".join(f'"{name}"' for name in names)
+    unnested = f"unnest(CAST(:codes AS text[]), {arrays}) AS f(code, {columns})"
+    return sql.mvt(
+        conn,
+        layer,
+        "grids g JOIN f ON f.code = g.code",
+        "g.code, g.name, " + ", ".join(f'f."{name}"' for name in names),
+        address,
+        limit,
+        with_=f"f AS (SELECT * FROM {unnested})",
+        params={**params, "codes": codes},
+    )

@@ -23,6 +23,7 @@ import shapely
 from libpysal.weights import W
 from sqlalchemy import Connection
 
+from gridmap.core.access import Principal
 from gridmap.core.errors import InvalidInput
 from gridmap.core.plain import plain
 from gridmap.core.settings import Settings
@@ -31,6 +32,7 @@ from gridmap.layers import changes
 from gridmap.layers.events import EventFilter
 from gridmap.ops import emerging, risk
 from gridmap.ops.areal import HotSpotOptions, analyze_units, judge_maps, weights_of
+from gridmap.services.tiles import Tile, audience, cached
 
 
 class _Kept:
@@ -57,6 +59,8 @@ class _Kept:
 # the grids' outlines and weights, kept while the grid system does not change
 _UNITS = _Kept(8)
 _WEIGHTS = _Kept(8)
+# hot-spot tables, kept while neither grids nor events change: a map's tiles share one
+_HOTSPOTS = _Kept(16)
 
 
 def options_from(settings: Settings, **given: Any) -> HotSpotOptions:
@@ -163,6 +167,48 @@ def hotspots(
         "events": int(table["count"].sum()),
         "features": _features(units, table, columns),
     }
+
+
+def hotspot_tile(
+    conn: Connection,
+    settings: Settings,
+    principal: Principal,
+    prefix: str | None,
+    events: EventFilter,
+    options: HotSpotOptions,
+    address: tuple[int, int, int],
+) -> Tile:
+    """Hot spots as a vector tile (layer ``hotspots``): the grids in the tile with their
+    count, value and statistic. The statistic is computed once for the whole area and kept
+    for the map's other tiles until a grid or an event changes."""
+    units = units_of(conn, prefix)
+    key = (
+        tuple(units.index),
+        repr(events),
+        options,
+        audience(principal),
+        changes.version(conn, ["grids", "events"]),
+    )
+    table = _HOTSPOTS.get(key, lambda: hotspot_table(conn, prefix, events, options, units))
+    figures = {
+        name: (_sql_type(table[name]), plain(table[name].tolist()))
+        for name in table.columns
+        if name != "neighbours"
+    }
+    limit = settings.map.tile_feature_limit
+
+    def draw() -> bytes:
+        return rows.figures_tile(conn, "hotspots", address, list(units.index), figures, limit)
+
+    return cached(conn, None, ("hotspots", *address), [], address, draw)
+
+
+def _sql_type(column: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(column):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(column):
+        return "int8"
+    return "float8" if pd.api.types.is_numeric_dtype(column) else "text"
 
 
 def _period_starts(until: datetime, period: str, count: int, zone: str) -> list[datetime]:

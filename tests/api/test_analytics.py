@@ -7,6 +7,7 @@ import io
 import math
 from datetime import UTC, datetime, timedelta
 
+import mapbox_vector_tile
 from PIL import Image
 from sqlalchemy import Connection, text
 
@@ -42,6 +43,50 @@ def test_hot_spots_emerging_and_forecast(as_user, conn: Connection) -> None:
     checked = centre.get("/api/v1/analytics/forecast", params={"region": COUNTY, "split": split})
     assert checked.status_code == 200, checked.text
     assert {r["method"] for r in checked.json()["comparisons"]} >= {"gi_star", "kde"}
+
+
+def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return z, x, y
+
+
+def test_hot_spots_as_vector_tiles(as_user, conn: Connection) -> None:
+    """The tile's grids carry the same figures as the GeoJSON (computed over the region, not
+    the tile); a client holding the tile gets 304."""
+    centre = as_user("dispatcher")
+    asked = {"region": COUNTY, "permutations": 99, "category": "exposed_garbage"}
+    whole = centre.get("/api/v1/analytics/hotspots", params=asked).json()
+    figures = {f["id"]: f["properties"] for f in whole["features"]}
+    lon, lat = conn.execute(
+        text(
+            "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_PointOnSurface(boundary) AS c FROM grids"
+            " WHERE length(code) = 15 AND code LIKE :p ORDER BY code LIMIT 1) t"
+        ),
+        {"p": TOWNSHIP_A[:9] + "%"},
+    ).one()
+    z, x, y = _tile_of(lon, lat, 13)
+    url = f"/api/v1/analytics/hotspots/{z}/{x}/{y}.mvt"
+    tile = centre.get(url, params=asked)
+    assert tile.status_code == 200, tile.text
+    assert tile.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    layer = mapbox_vector_tile.decode(tile.content)["hotspots"]
+    assert layer["features"]
+    for feature in layer["features"]:
+        props = feature["properties"]
+        expected = figures[props["code"]]
+        assert props["gi_bin"] == expected["gi_bin"] and props["count"] == expected["count"]
+        assert math.isclose(props["z"], expected["z"], rel_tol=1e-9)
+    kept = centre.get(url, params=asked, headers={"If-None-Match": tile.headers["etag"]})
+    assert kept.status_code == 304
+    moran = centre.get(url, params={**asked, "method": "local_moran"})
+    labels = {
+        f["properties"]["label"]
+        for f in mapbox_vector_tile.decode(moran.content)["hotspots"]["features"]
+    }
+    assert labels and labels <= {"HH", "LL", "HL", "LH", "not significant"}
+    assert centre.get("/api/v1/analytics/hotspots/13/1/99999.mvt").status_code == 400
 
 
 def test_risk_colours_are_kept_by_month(as_user) -> None:
