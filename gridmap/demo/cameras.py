@@ -70,7 +70,8 @@ def generate_cameras(
     county = _counties(sites["lon"].to_numpy(), sites["lat"].to_numpy(), grids)
     cameras = pd.DataFrame(
         {
-            "device_id": [f"{c}0001132" + "0" + f"{i + 1:06d}" for i, c in enumerate(county)],
+            # network digit 8 (社会资源接入网): apart from the IDs people type in tests and demos
+            "device_id": [f"{c}0001132" + "8" + f"{i + 1:06d}" for i, c in enumerate(county)],
             "name": sites["name"].to_numpy(),
             "address": sites["address"].to_numpy(),
             "lon": lon.round(7),

@@ -14,8 +14,9 @@ COUNTY = "361126000000"
 
 
 def _id(sequence: int, county: str = "361126", kind: str = "132") -> str:
-    """A GB/T 28181 ID: centre 8 + industry 2 + type 3 + network 1 + serial 6."""
-    return f"{county}00" + "01" + kind + "0" + f"{sequence:06d}"
+    """A GB/T 28181 ID: centre 8 + industry 2 + type 3 + network 1 + serial 6 (serials from
+    900000: the demo's generated cameras count from 1)."""
+    return f"{county}00" + "01" + kind + "0" + f"{900_000 + sequence:06d}"
 
 
 @pytest.fixture
