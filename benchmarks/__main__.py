@@ -16,6 +16,7 @@ BENCHMARKS = [
     "bench_events",
     "bench_cameras",
     "bench_analytics",
+    "bench_tipg",
 ]
 
 

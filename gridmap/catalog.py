@@ -2,7 +2,9 @@
 
 An entry says how the layer is served and how it keeps up with the grid system:
 
-- ``collection``: an OGC API – Features collection (list by bbox, one item, extent);
+- ``collection``: an OGC API – Features collection: its title, the one declaration of its
+  features (``gridmap.db.features.FeatureTable``: key, geometry, properties, from which pages,
+  filters, CRSs and queryables are generated) and the permissions that read it;
 - ``tile``: its vector tile query (``/tiles/{name}/…``), whether residents may see it
   (``/public/tiles/{name}/…``), and the tables it draws (a change to them there makes a cached
   tile stale);
@@ -17,27 +19,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
 
 from sqlalchemy import Connection
 
 from gridmap.core.errors import NotFound
 from gridmap.core.signals import GridChange, GridHook
-from gridmap.db.sql import BBox
-from gridmap.layers import cameras, events, grids, regions, sources, ties
-
-Features = tuple[list[dict[str, Any]], int]
+from gridmap.db import features
+from gridmap.db.features import Box, FeatureTable
+from gridmap.layers import buildings, cameras, events, grids, places, regions, sources, ties
 
 
 @dataclass(frozen=True)
 class Collection:
-    """How an OGC collection lists its features, fetches one, and tells its extent."""
+    """An OGC collection: title, description, its features' declaration, and the permissions
+    of which a caller needs one to read it (row-level security scopes the rows besides)."""
 
     title: str
     description: str
-    items: Callable[[Connection, BBox | None, int, int], Features]
-    item: Callable[[Connection, str], dict[str, Any] | None]
-    extent: Callable[[Connection], list[float] | None]
+    features: FeatureTable
+    permissions: tuple[str, ...]
 
 
 TileQuery = Callable[..., bytes]
@@ -60,49 +61,48 @@ class MapLayer:
         return list(self.reads or (self.name,))
 
 
-def _grid_items(conn: Connection, bbox: BBox | None, limit: int, offset: int) -> Features:
-    return grids.list_grids(conn, grids.GridFilter(bbox=bbox), limit, offset)
-
-
-def _region_item(conn: Connection, code: str) -> dict[str, Any] | None:
-    feature = regions.get_region(conn, code)
-    return feature if feature and feature.get("geometry") else None
-
-
 _LAYERS = (
     MapLayer(
         "grids",
         Collection(
             "网格 Grids",
             "the unified grid system: grids and micro-grids",
-            _grid_items,
-            grids.get_grid,
-            grids.extent,
+            grids.FEATURES,
+            ("grids:read",),
         ),
         tile=grids.tile,
         public_tile=True,
+        reads=("grids", "regions"),  # zoomed out: the townships' outlines
     ),
     MapLayer(
         "regions",
         Collection(
             "区划 Regions",
             "administrative divisions that have a boundary",
-            regions.list_features,
-            _region_item,
-            regions.boundary_extent,
+            regions.FEATURES,
+            ("regions:read",),
         ),
         tile=regions.tile,
         public_tile=True,
     ),
-    MapLayer("source_grids", tile=sources.tile, reads=("sources", "source_grids")),
+    MapLayer(
+        "source_grids",
+        Collection(
+            "部门网格 Department grids",
+            "the grids of each department as imported (党建, 综治, 城管, 警务 …), before merging",
+            sources.FEATURES,
+            ("grids:read",),
+        ),
+        tile=sources.tile,
+        reads=("sources", "source_grids"),
+    ),
     MapLayer(
         "events",
         Collection(
             "事件 Events",
             "events reported in the caller's jurisdiction (located ones)",
-            events.features,
-            events.feature,
-            events.extent,
+            events.FEATURES,
+            ("events:read", "events:handle"),
         ),
         tile=events.tile,
         follows_grids=ties.follow_grids,
@@ -112,9 +112,8 @@ _LAYERS = (
         Collection(
             "摄像机 Cameras",
             "Sharp Eyes cameras (雪亮工程): the archive of each (一机一档)",
-            cameras.POINTS.features,
-            cameras.POINTS.feature,
-            cameras.POINTS.extent,
+            cameras.POINTS,
+            ("cameras:read",),
         ),
         tile=cameras.tile,
         follows_grids=ties.follow_grids,
@@ -125,18 +124,61 @@ _LAYERS = (
             "可视域 Camera views",
             "what each camera sees: its view sector to the range of the configured pixel"
             " density (DORI), minus what buildings hide",
-            cameras.VIEWS.features,
-            cameras.VIEWS.feature,
-            cameras.VIEWS.extent,
+            cameras.VIEWS,
+            ("cameras:read",),
         ),
         tile=cameras.sector_tile,
         reads=("cameras",),
     ),
+    MapLayer(
+        "natural_villages",
+        Collection(
+            "自然村 Natural villages",
+            "natural villages within administrative villages (camera quotas count them)",
+            cameras.NATURAL_VILLAGES,
+            ("cameras:read",),
+        ),
+    ),
     # located records: tied to the grid and micro-grid holding their point
-    *(
-        MapLayer(name, follows_grids=ties.follow_grids)
-        for name in ties.LOCATED
-        if name not in ("events", "cameras")
+    MapLayer(
+        "buildings",
+        Collection(
+            "房屋 Buildings",
+            "buildings (房屋/楼栋): the footprint where there is one, else the point",
+            buildings.FEATURES,
+            ("places:read",),
+        ),
+        follows_grids=ties.follow_grids,
+    ),
+    MapLayer(
+        "places",
+        Collection(
+            "场所 Places",
+            "key places and the nine small places (九小场所); must-visit points (必到点)",
+            places.PLACES,
+            ("places:read",),
+        ),
+        follows_grids=ties.follow_grids,
+    ),
+    MapLayer(
+        "things",
+        Collection(
+            "部件 Things",
+            "public facilities (物/部件) with their category code",
+            places.THINGS,
+            ("places:read",),
+        ),
+        follows_grids=ties.follow_grids,
+    ),
+    MapLayer(
+        "organisations",
+        Collection(
+            "组织 Organisations",
+            "enterprises, social organisations and party branches (组织)",
+            places.ORGANISATIONS,
+            ("places:read",),
+        ),
+        follows_grids=ties.follow_grids,
     ),
 )
 LAYERS: dict[str, MapLayer] = {layer.name: layer for layer in _LAYERS}
@@ -158,6 +200,19 @@ def collection(name: str) -> Collection:
             f"collection {name!r} does not exist (collections: {', '.join(collections())})"
         )
     return found
+
+
+def extents(conn: Connection, names: list[str]) -> dict[str, Box | None]:
+    """The collections' extents as the caller sees them (CRS84). A layer tied to grids lies
+    within the grids the caller sees: their box, computed once, bounds its estimate when the
+    layer is large (``features.extent``)."""
+    grids_box = cache(lambda: features.extent(conn, grids.FEATURES))
+    return {
+        name: features.extent(
+            conn, collection(name).features, grids_box if LAYERS[name].follows_grids else None
+        )
+        for name in names
+    }
 
 
 def tile_layers(public: bool = False) -> list[str]:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages gridmap needs, only those that are missing (safe to run twice).
 set -euo pipefail
-packages=(postgresql-15 postgresql-15-postgis-3 chromium gdal-bin)
+# wrk: the load generator of the benchmark against tipg (benchmarks/bench_tipg.py)
+packages=(postgresql-15 postgresql-15-postgis-3 chromium gdal-bin wrk)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -35,7 +35,15 @@ def test_collections_and_tiles_come_from_the_catalogue() -> None:
         "events",
         "cameras",
         "camera_sectors",
+        "natural_villages",
+        "buildings",
+        "places",
+        "things",
+        "organisations",
+        "source_grids",
     }
+    # personal data is never a collection
+    assert not {"residents", "households", "units"} & set(catalog.collections())
     assert set(catalog.tile_layers()) == {
         "grids",
         "regions",
@@ -45,3 +53,7 @@ def test_collections_and_tiles_come_from_the_catalogue() -> None:
         "camera_sectors",
     }
     assert set(catalog.tile_layers(public=True)) == {"grids", "regions"}
+
+
+def test_every_layer_is_an_ogc_collection() -> None:
+    assert [name for name, layer in catalog.LAYERS.items() if layer.collection is None] == []

@@ -10,7 +10,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -21,7 +20,10 @@ from starlette.background import BackgroundTask
 
 from gridmap.api import exports
 from gridmap.api.deps import Context, SettingsDep, require
-from gridmap.api.events import EventQuery
+from gridmap.api.errors import responses
+from gridmap.api.events import EventQuery, RegionQuery
+from gridmap.api.links import GeoJSONResponse
+from gridmap.api.params import Moment
 from gridmap.api.tiles import MVT, check_tile
 from gridmap.core.codes import CodeError, parse_region_code
 from gridmap.core.errors import InvalidInput
@@ -30,16 +32,29 @@ from gridmap.ops.areal import HotSpotOptions
 from gridmap.services import analytics, heatmaps
 from gridmap.services.tiles import Tile
 
-router = APIRouter(tags=["analytics"])
+# every route needs analytics:read (403 without it); a bad filter or option is a 400
+router = APIRouter(tags=["analytics"], responses=responses(400, 403))
+# a region without grids of the caller's, or a department (unit) that does not exist
+FILTERED = responses(404, e404="the region holds none of your grids, or the unit does not exist")
 
 AnalyticsRead = Annotated[Context, Depends(require("analytics:read"))]
 GEOJSON = "application/geo+json"
 GEOPACKAGE = "application/geopackage+sqlite3"
+# what ``format`` can send instead of JSON (documented so that clients and checkers expect it)
+DOWNLOADS = {
+    200: {
+        "content": {
+            "text/csv": {},
+            exports.XLSX: {},
+            GEOPACKAGE: {},
+        }
+    }
+}
 
 
 def _prefix(region: str | None) -> str | None:
     try:
-        return parse_region_code(region).prefix if region else None
+        return parse_region_code(region).prefix if region is not None else None
     except CodeError as error:
         raise InvalidInput(str(error), field="region") from None
 
@@ -94,13 +109,17 @@ def hotspot_options(
 HotSpotQuery = Annotated[HotSpotOptions, Depends(hotspot_options)]
 
 
-@router.get("/api/v1/analytics/hotspots", response_class=JSONResponse)
+@router.get(
+    "/api/v1/analytics/hotspots",
+    response_class=GeoJSONResponse,
+    responses={**DOWNLOADS, **FILTERED},
+)
 def hotspots(
     ctx: AnalyticsRead,
     settings: SettingsDep,
     events: EventQuery,
     options: HotSpotQuery,
-    region: str | None = None,
+    region: RegionQuery = None,
     format: Literal["geojson", "csv", "xlsx", "gpkg"] = "geojson",
 ) -> Response:
     """Hot spots of the grids (GeoJSON): each grid's events, the value analysed (count, per
@@ -114,7 +133,11 @@ def hotspots(
     return JSONResponse(found, media_type=GEOJSON)
 
 
-@router.get("/api/v1/analytics/hotspots/{z}/{x}/{y}.mvt", response_class=Response)
+@router.get(
+    "/api/v1/analytics/hotspots/{z}/{x}/{y}.mvt",
+    response_class=Response,
+    responses={200: {"content": {MVT: {}}}, **FILTERED},
+)
 def hotspot_tile(
     request: Request,
     ctx: AnalyticsRead,
@@ -124,7 +147,7 @@ def hotspot_tile(
     z: int,
     x: int,
     y: int,
-    region: str | None = None,
+    region: RegionQuery = None,
 ) -> Response:
     """Hot spots as a vector tile (layer ``hotspots``): the grids of the tile with the same
     properties as the GeoJSON, computed over the whole ``region`` (not the tile)."""
@@ -135,15 +158,19 @@ def hotspot_tile(
     return _tile_response(request, drawn, MVT)
 
 
-@router.get("/api/v1/analytics/emerging", response_class=JSONResponse)
+@router.get(
+    "/api/v1/analytics/emerging",
+    response_class=GeoJSONResponse,
+    responses={**DOWNLOADS, **FILTERED},
+)
 def emerging_hotspots(
     ctx: AnalyticsRead,
     settings: SettingsDep,
     events: EventQuery,
-    region: str | None = None,
+    region: RegionQuery = None,
     period: Literal["week", "month"] | None = None,
     periods: Annotated[int | None, Query(ge=3, le=120)] = None,
-    at: Annotated[datetime | None, Query(description="the last period holds this time")] = None,
+    at: Annotated[Moment | None, Query(description="the last period holds this time")] = None,
     format: Literal["geojson", "csv", "xlsx", "gpkg"] = "geojson",
 ) -> Response:
     """Emerging hot spots (GeoJSON): per grid, its pattern over the periods (new,
@@ -158,13 +185,13 @@ def emerging_hotspots(
     return JSONResponse(found, media_type=GEOJSON)
 
 
-@router.get("/api/v1/analytics/forecast")
+@router.get("/api/v1/analytics/forecast", responses=FILTERED)
 def forecast(
     ctx: AnalyticsRead,
     settings: SettingsDep,
     events: EventQuery,
-    split: Annotated[datetime, Query(description="train before this time, test after it")],
-    region: str | None = None,
+    split: Annotated[Moment, Query(description="train before this time, test after it")],
+    region: RegionQuery = None,
     train_days: Annotated[int, Query(ge=7, le=3650)] = 365,
     test_days: Annotated[int, Query(ge=1, le=730)] = 90,
 ) -> dict:
@@ -190,12 +217,12 @@ RISK_COLUMNS = (
 )
 
 
-@router.get("/api/v1/analytics/risk", response_model=None)
+@router.get("/api/v1/analytics/risk", response_model=None, responses={**DOWNLOADS, **FILTERED})
 def risk(
     ctx: AnalyticsRead,
     settings: SettingsDep,
-    region: str | None = None,
-    at: Annotated[datetime | None, Query(description="as at this time (default: now)")] = None,
+    region: RegionQuery = None,
+    at: Annotated[Moment | None, Query(description="as at this time (default: now)")] = None,
     format: Literal["json", "csv", "xlsx", "gpkg"] = "json",
 ) -> dict | Response:
     """Five-colour risk per grid (五色管控): a configured score over people, events, places,
@@ -236,7 +263,7 @@ def risk_history(ctx: AnalyticsRead, grid: Annotated[str, Query(pattern="^[0-9]{
     return {"grid": grid, "months": analytics.risk_history(ctx.conn, grid)}
 
 
-@router.get("/api/v1/analytics/heatmap/legend")
+@router.get("/api/v1/analytics/heatmap/legend", responses=FILTERED)
 def heatmap_legend(
     ctx: AnalyticsRead,
     settings: SettingsDep,
@@ -247,7 +274,11 @@ def heatmap_legend(
     return heatmaps.legend(ctx.conn, settings, ctx.principal, events, z)
 
 
-@router.get("/api/v1/analytics/heatmap/{z}/{x}/{y}.png", response_class=Response)
+@router.get(
+    "/api/v1/analytics/heatmap/{z}/{x}/{y}.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}, **FILTERED},
+)
 def heatmap_tile(
     request: Request,
     ctx: AnalyticsRead,

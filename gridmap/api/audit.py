@@ -6,7 +6,6 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,10 +13,13 @@ from fastapi.responses import StreamingResponse
 
 from gridmap.api import exports
 from gridmap.api.deps import AuditRead, PageDep
+from gridmap.api.errors import responses
 from gridmap.api.links import page_links
+from gridmap.api.params import Moment
 from gridmap.layers import audit
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+# every route needs audit:read (403 without it)
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=responses(403))
 
 
 def audit_filter(
@@ -27,8 +29,8 @@ def audit_filter(
     ] = None,
     object_type: Annotated[str | None, Query()] = None,
     object_id: Annotated[str | None, Query()] = None,
-    since: Annotated[datetime | None, Query(description="ISO 8601, inclusive")] = None,
-    until: Annotated[datetime | None, Query(description="ISO 8601, exclusive")] = None,
+    since: Annotated[Moment | None, Query(description="ISO 8601, inclusive")] = None,
+    until: Annotated[Moment | None, Query(description="ISO 8601, exclusive")] = None,
 ) -> audit.AuditFilter:
     return audit.AuditFilter(actor, action, object_type, object_id, since, until)
 
@@ -36,7 +38,7 @@ def audit_filter(
 FilterDep = Annotated[audit.AuditFilter, Depends(audit_filter)]
 
 
-@router.get("")
+@router.get("", responses=responses(400))
 def list_audit(request: Request, ctx: AuditRead, page: PageDep, where: FilterDep) -> dict:
     """Entries newest first, with the ``total`` that match (inside the caller's scope)."""
     entries, total = audit.list_entries(ctx.conn, where, page.limit, page.offset)
@@ -64,7 +66,7 @@ def _to_csv(entries: Iterator[dict]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-@router.get("/export.csv", response_class=StreamingResponse)
+@router.get("/export.csv", response_class=StreamingResponse, responses=exports.formats("csv"))
 def export_audit(request: Request, ctx: AuditRead, where: FilterDep) -> StreamingResponse:
     """Every matching entry as CSV (UTF-8), streamed."""
     return StreamingResponse(

@@ -11,10 +11,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gridmap.api.deps import CurrentUser, SettingsDep
+from gridmap.api.errors import responses
 from gridmap.api.pages import STATIC_DIR
+from gridmap.api.params import Body, Int
 from gridmap.core.errors import GridmapError
 from gridmap.core.settings import Settings
 from gridmap.services import accounts, api_keys
@@ -35,7 +37,15 @@ def _sign_in(request: Request, settings: Settings, username: str, password: str,
     return outcome
 
 
-@router.post("/api/v1/auth/token")
+@router.post(
+    "/api/v1/auth/token",
+    responses=responses(
+        401,
+        403,
+        e401="wrong username or password, or the account is locked for a while",
+        e403="the account is disabled",
+    ),
+)
 def token(
     request: Request,
     settings: SettingsDep,
@@ -61,12 +71,17 @@ def _safe_next(target: str | None) -> str:
     return "/map"
 
 
-@router.post("/api/v1/auth/login", response_class=RedirectResponse)
+@router.post(
+    "/api/v1/auth/login",
+    response_class=RedirectResponse,
+    status_code=303,
+    responses={303: {"description": "signed in: to ``next``; refused: back to /login with why"}},
+)
 def login(
     request: Request,
     settings: SettingsDep,
-    username: Annotated[str, Form()],
-    password: Annotated[str, Form()],
+    username: Annotated[str, Form(min_length=1)],
+    password: Annotated[str, Form(min_length=1)],
     next: Annotated[str | None, Form()] = None,
 ) -> RedirectResponse:
     """The /login form: a session cookie (HttpOnly, SameSite=Lax) and a CSRF cookie."""
@@ -123,9 +138,9 @@ def login_page(error: str | None = None, next: str | None = None) -> HTMLRespons
     return HTMLResponse(page)
 
 
-class NewApiKey(BaseModel):
+class NewApiKey(Body):
     name: str = Field(min_length=1, max_length=100, description="what the key is for (QGIS…)")
-    days: int | None = Field(
+    days: Int | None = Field(
         default=None, ge=1, le=3650, description="expires after this many days (default: never)"
     )
 
@@ -144,7 +159,7 @@ def list_api_keys(ctx: CurrentUser) -> dict:
     return {"api_keys": api_keys.listed(ctx.conn, ctx.principal)}
 
 
-@router.delete("/api/v1/auth/api-keys/{key_id}", status_code=204)
+@router.delete("/api/v1/auth/api-keys/{key_id}", status_code=204, responses=responses(404))
 def revoke_api_key(ctx: CurrentUser, key_id: int) -> Response:
     """Revoke one of your keys (a user administrator: one of their users')."""
     api_keys.revoke(ctx.conn, key_id)

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
 from gridmap.api.deps import GridCodePath, PageDep, PlacesRead
-from gridmap.api.links import geojson_page
+from gridmap.api.errors import responses
+from gridmap.api.links import GeoJSONResponse, geojson_page
+from gridmap.api.params import CODE
 from gridmap.core.errors import NotFound
 from gridmap.layers import buildings, ties
 
-router = APIRouter(tags=["people and places"])
+# every route needs places:read (403 without it)
+router = APIRouter(tags=["people and places"], responses=responses(403))
 
 
-@router.get("/api/v1/grids/{code}/buildings", response_class=JSONResponse)
+@router.get(
+    f"/api/v1/grids/{CODE}/buildings", response_class=GeoJSONResponse, responses=responses(400)
+)
 def grid_buildings(
     request: Request, ctx: PlacesRead, page: PageDep, code: GridCodePath
-) -> JSONResponse:
+) -> GeoJSONResponse:
     """The buildings (楼栋) of a grid as GeoJSON points, with households and residents counted."""
     found = buildings.buildings_in_grid(ctx.conn, code, page.limit, page.offset)
     features = [
@@ -31,7 +35,7 @@ def grid_buildings(
     return geojson_page(request, page, features, found["total"])
 
 
-@router.get("/api/v1/buildings/{building_id}")
+@router.get("/api/v1/buildings/{building_id}", responses=responses(404))
 def get_building(ctx: PlacesRead, building_id: int) -> dict:
     """A building with its units (单元) and their households (户), and the grids it has been
     in (``ties``: every tie made or changed, with when and by which operation)."""

@@ -9,46 +9,73 @@ cameras see, as a job.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response
+from pydantic import AfterValidator, Field
 
 from gridmap.api import exports
 from gridmap.api.deps import BBoxDep, Context, PageDep, SettingsDep, require
-from gridmap.api.links import page_links
-from gridmap.core.codes import CodeError, parse_grid_code, parse_region_code
+from gridmap.api.errors import responses
+from gridmap.api.links import GeoJSONResponse, page_links
+from gridmap.api.openapi import vocabulary
+from gridmap.api.params import Body, Day, Int
+from gridmap.core.codes import (
+    GRID_CODE_PATTERN,
+    REGION_CODE_PATTERN,
+    CodeError,
+    parse_grid_code,
+    parse_region_code,
+)
 from gridmap.core.errors import InvalidInput, NotFound
 from gridmap.db.sql import Where
 from gridmap.layers import cameras as camera_rows
 from gridmap.services import camera_planning, cameras, jobs
 
-router = APIRouter(tags=["cameras"])
+# every route needs a cameras permission (403 without it)
+router = APIRouter(tags=["cameras"], responses=responses(403))
 
 CamerasRead = Annotated[Context, Depends(require("cameras:read"))]
 CamerasWrite = Annotated[Context, Depends(require("cameras:write"))]
+RegionQuery = Annotated[
+    str | None,
+    Query(json_schema_extra={"pattern": REGION_CODE_PATTERN}, description="12-digit region code"),
+]
+JobId = Annotated[
+    str,
+    Path(
+        json_schema_extra={
+            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+        },
+        description="the planning job's id (a UUID)",
+    ),
+]
 
 
 def _area(region: str | None, grid: str | None = None) -> str | None:
     """A region's prefix or a grid's code (what lies under it)."""
     try:
-        if grid:
+        if grid is not None:
             return parse_grid_code(grid).code
-        return parse_region_code(region).prefix if region else None
+        return parse_region_code(region).prefix if region is not None else None
     except CodeError as error:
-        raise InvalidInput(str(error), field="grid" if grid else "region") from None
+        raise InvalidInput(str(error), field="grid" if grid is not None else "region") from None
 
 
-@router.get("/api/v1/cameras")
+@router.get("/api/v1/cameras", responses=responses(400))
 def list_cameras(
     request: Request,
     ctx: CamerasRead,
     page: PageDep,
     bbox: BBoxDep = None,
-    region: str | None = None,
-    grid: str | None = None,
+    region: RegionQuery = None,
+    grid: Annotated[
+        str | None,
+        Query(
+            json_schema_extra={"pattern": GRID_CODE_PATTERN},
+            description="15-digit grid or 17-digit micro-grid",
+        ),
+    ] = None,
     status: str | None = None,
     ptz_type: Annotated[int | None, Query(ge=1, le=4)] = None,
     planned: bool | None = None,
@@ -81,11 +108,15 @@ PROBLEM_COLUMNS = (
 )
 
 
-@router.get("/api/v1/cameras/problems", response_model=None)
+@router.get(
+    "/api/v1/cameras/problems",
+    response_model=None,
+    responses={**exports.formats("json", "csv", "xlsx"), **responses(400)},
+)
 def camera_problems(
     ctx: CamerasRead,
     settings: SettingsDep,
-    region: str | None = None,
+    region: RegionQuery = None,
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> dict | Response:
     """Every bad record with its reason, per village and grid (a record may have several)."""
@@ -113,11 +144,15 @@ COVERAGE_COLUMNS = (
 )
 
 
-@router.get("/api/v1/cameras/coverage", response_model=None)
+@router.get(
+    "/api/v1/cameras/coverage",
+    response_model=None,
+    responses={**exports.formats("json", "csv", "xlsx"), **responses(400)},
+)
 def camera_coverage(
     ctx: CamerasRead,
     settings: SettingsDep,
-    region: str | None = None,
+    region: RegionQuery = None,
     group: Literal["grid", "village", "township"] = "grid",
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> dict | Response:
@@ -130,14 +165,14 @@ def camera_coverage(
     return result
 
 
-@router.get("/api/v1/cameras/blind-spots", response_class=JSONResponse)
+@router.get("/api/v1/cameras/blind-spots", response_class=GeoJSONResponse, responses=responses(400))
 def blind_spots(
     ctx: CamerasRead,
     settings: SettingsDep,
-    region: str | None = None,
+    region: RegionQuery = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     min_area_m2: Annotated[float, Query(ge=0)] = 500,
-) -> JSONResponse:
+) -> GeoJSONResponse:
     """What no working camera sees, as polygons ranked by the residents, key places and events
     of the last year inside them (GeoJSON)."""
     config = settings.cameras
@@ -152,11 +187,10 @@ def blind_spots(
     features = [
         {"type": "Feature", "geometry": spot.pop("geometry"), "properties": spot} for spot in found
     ]
-    body = {"type": "FeatureCollection", "features": features}
-    return JSONResponse(body, media_type="application/geo+json")
+    return GeoJSONResponse({"type": "FeatureCollection", "features": features})
 
 
-@router.get("/api/v1/cameras/{camera_id}")
+@router.get("/api/v1/cameras/{camera_id:int}", responses=responses(404))
 def get_camera(ctx: CamerasRead, camera_id: int) -> dict:
     """One camera: every archive field, where it stands, what it sees (``view``)."""
     found = camera_rows.camera(ctx.conn, camera_id)
@@ -165,7 +199,21 @@ def get_camera(ctx: CamerasRead, camera_id: int) -> dict:
     return found
 
 
-class CameraFields(BaseModel):
+FLOAT4_TINY = 1.2e-38  # about the smallest normal 4-byte float
+
+
+def _real(value: float | None) -> float | None:
+    """A measure as the archive keeps it (a 4-byte float): magnitudes too small for one are
+    zero, never an error of the database."""
+    if value is None or abs(value) >= FLOAT4_TINY:
+        return value
+    return 0.0
+
+
+Real = Annotated[float, AfterValidator(_real)]
+
+
+class CameraFields(Body):
     """The archive fields of a camera (一机一档, GB/T 28181 catalogue)."""
 
     device_id: str | None = Field(default=None, description="GB/T 28181 20-digit ID (设备编码)")
@@ -174,19 +222,21 @@ class CameraFields(BaseModel):
     model: str | None = None
     owner: str | None = None
     address: str | None = None
-    ptz_type: int | None = Field(
+    ptz_type: Int | None = Field(
         default=None, ge=1, le=4, description="1 dome, 2 half-dome, 3 fixed bullet, 4 remote"
     )
-    room_type: int | None = Field(default=None, ge=1, le=2, description="1 outdoor, 2 indoor")
-    use: int | None = Field(default=None, ge=1, le=3, description="1 order, 2 traffic, 3 key")
-    light: int | None = Field(default=None, ge=1, le=4)
-    resolution_px: int | None = Field(default=None, gt=0, description="horizontal pixels")
-    hfov: float | None = Field(default=None, gt=0, le=360, description="degrees")
-    direction: float | None = Field(default=None, ge=0, lt=360, description="degrees from north")
-    tilt: float | None = Field(default=None, ge=-90, le=90, description="degrees down")
-    height: float | None = Field(default=None, gt=0, le=500, description="metres")
-    status: str | None = None
-    checked_on: date | None = None
+    room_type: Int | None = Field(default=None, ge=1, le=2, description="1 outdoor, 2 indoor")
+    use: Int | None = Field(default=None, ge=1, le=3, description="1 order, 2 traffic, 3 key")
+    light: Int | None = Field(default=None, ge=1, le=4)
+    resolution_px: Int | None = Field(
+        default=None, gt=0, le=100_000, description="horizontal pixels"
+    )
+    hfov: Real | None = Field(default=None, ge=0.1, le=360, description="degrees")
+    direction: Real | None = Field(default=None, ge=0, lt=360, description="degrees from north")
+    tilt: Real | None = Field(default=None, ge=-90, le=90, description="degrees down")
+    height: Real | None = Field(default=None, ge=0.01, le=500, description="metres")
+    status: str | None = Field(default=None, json_schema_extra=vocabulary("camera_statuses"))
+    checked_on: Day | None = None
     planned: bool | None = None
 
 
@@ -194,7 +244,9 @@ class NewCamera(CameraFields):
     lon: float = Field(ge=-180, le=180, description="WGS84")
     lat: float = Field(ge=-90, le=90, description="WGS84")
     region: str | None = Field(
-        default=None, description="its region when it stands in no grid and its ID names none"
+        default=None,
+        json_schema_extra={"pattern": REGION_CODE_PATTERN},
+        description="its region when it stands in no grid and its ID names none",
     )
 
 
@@ -206,7 +258,7 @@ class CameraChange(CameraFields):
 _POSITION = {"lon", "lat", "region"}
 
 
-@router.post("/api/v1/cameras", status_code=201)
+@router.post("/api/v1/cameras", status_code=201, responses=responses(400))
 def register_camera(ctx: CamerasWrite, settings: SettingsDep, body: NewCamera) -> dict:
     """Register a camera where it stands; what it sees is drawn at once."""
     fields = body.model_dump(exclude_none=True, exclude=_POSITION)
@@ -214,7 +266,7 @@ def register_camera(ctx: CamerasWrite, settings: SettingsDep, body: NewCamera) -
     return cameras.register(ctx.conn, settings, fields, body.lon, body.lat, region)
 
 
-@router.patch("/api/v1/cameras/{camera_id}")
+@router.patch("/api/v1/cameras/{camera_id:int}", responses=responses(400, 404))
 def edit_camera(
     ctx: CamerasWrite, settings: SettingsDep, camera_id: int, body: CameraChange
 ) -> dict:
@@ -227,20 +279,24 @@ def edit_camera(
     return cameras.edit(ctx.conn, settings, camera_id, fields, position)
 
 
-@router.delete("/api/v1/cameras/{camera_id}", status_code=204)
+@router.delete("/api/v1/cameras/{camera_id:int}", status_code=204, responses=responses(404))
 def remove_camera(ctx: CamerasWrite, camera_id: int) -> Response:
     cameras.remove(ctx.conn, camera_id)
     return Response(status_code=204)
 
 
-class ViewsBody(BaseModel):
-    region: str | None = Field(default=None, description="12-digit region code (default: all)")
+class ViewsBody(Body):
+    region: str | None = Field(
+        default=None,
+        json_schema_extra={"pattern": REGION_CODE_PATTERN},
+        description="12-digit region code (default: all)",
+    )
     stale_only: bool = Field(
         default=False, description="only views never drawn or older than buildings near them"
     )
 
 
-@router.post("/api/v1/cameras/views", status_code=202)
+@router.post("/api/v1/cameras/views", status_code=202, responses=responses(400))
 def redraw_views(
     request: Request,
     ctx: CamerasWrite,
@@ -264,16 +320,19 @@ def redraw_views(
     return {"job": job_id, "status": f"/api/v1/jobs/{job_id}", "cameras": total}
 
 
-class PlanBody(BaseModel):
-    region: str = Field(description="12-digit code of the region to plan (a village, township…)")
-    budget: int = Field(ge=0, le=5000, description="most new cameras")
+class PlanBody(Body):
+    region: str = Field(
+        json_schema_extra={"pattern": REGION_CODE_PATTERN},
+        description="12-digit code of the region to plan (a village, township…)",
+    )
+    budget: Int = Field(ge=0, le=5000, description="most new cameras")
     quotas: bool = Field(default=True, description="meet the villages' camera quotas")
-    sites: int | None = Field(default=None, ge=1, le=5000, description="most candidate sites")
-    headings: int | None = Field(default=None, ge=1, le=36, description="headings per site")
+    sites: Int | None = Field(default=None, ge=1, le=5000, description="most candidate sites")
+    headings: Int | None = Field(default=None, ge=1, le=36, description="headings per site")
     time_limit_s: float | None = Field(default=None, gt=0, le=600)
 
 
-@router.post("/api/v1/cameras/plans", status_code=202)
+@router.post("/api/v1/cameras/plans", status_code=202, responses=responses(400))
 def start_plan(
     request: Request,
     ctx: CamerasWrite,
@@ -306,24 +365,33 @@ PLAN_COLUMNS = (
 )
 
 
-@router.get("/api/v1/cameras/plans/{job_id}", response_model=None)
+@router.get(
+    "/api/v1/cameras/plans/{job_id}",
+    response_class=Response,
+    responses={**exports.formats("geojson", "csv", "xlsx"), **responses(404)},
+)
 def export_plan(
-    ctx: CamerasRead, job_id: str, format: Literal["geojson", "csv", "xlsx"] = "geojson"
+    ctx: CamerasRead, job_id: JobId, format: Literal["geojson", "csv", "xlsx"] = "geojson"
 ) -> Response:
     """A finished plan's cameras: their views as GeoJSON, or a table (CSV/XLSX)."""
     features = camera_planning.proposal(ctx.conn, job_id)["features"]
     if format == "geojson":
-        body = {"type": "FeatureCollection", "features": features}
-        return JSONResponse(body, media_type="application/geo+json")
+        return GeoJSONResponse({"type": "FeatureCollection", "features": features})
     table = [f["properties"] for f in features]
     return exports.table(table, PLAN_COLUMNS, format, f"camera-plan-{job_id[:8]}")
 
 
-class AcceptBody(BaseModel):
-    ranks: list[int] | None = Field(default=None, description="the plan's cameras to accept")
+class PlanAcceptBody(Body):
+    ranks: list[Annotated[Int, Field(ge=1)]] | None = Field(
+        default=None, description="the plan's cameras to accept (default: all)"
+    )
 
 
-@router.post("/api/v1/cameras/plans/{job_id}/accept", status_code=201)
-def accept_plan(ctx: CamerasWrite, settings: SettingsDep, job_id: str, body: AcceptBody) -> dict:
+@router.post(
+    "/api/v1/cameras/plans/{job_id}/accept", status_code=201, responses=responses(404, 409)
+)
+def accept_plan(
+    ctx: CamerasWrite, settings: SettingsDep, job_id: JobId, body: PlanAcceptBody
+) -> dict:
     """Write a plan's cameras (all, or the ranks given) as planned cameras."""
     return camera_planning.accept(ctx.conn, settings, job_id, body.ranks)

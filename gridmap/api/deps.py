@@ -10,10 +10,12 @@ import base64
 import hmac
 import math
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Connection
 
@@ -39,6 +41,7 @@ API_KEY_HEADER = "X-API-Key"
 # client that reads right after a write sees it (streamed files read in a transaction of
 # their own, ``exports.streamed``)
 SCOPE = "function"
+T = TypeVar("T")
 # declared so that the OpenAPI document (and /docs) show how to authenticate
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -95,13 +98,12 @@ def _credentials(request: Request, settings: Settings, bearer: str | None) -> Cr
     )
 
 
-def request_context(
-    request: Request,
-    settings: SettingsDep,
-    bearer: Annotated[str | None, Depends(_bearer)] = None,
+@contextmanager
+def _caller_transaction(
+    request: Request, settings: Settings, sent: Credentials
 ) -> Iterator[Context]:
-    """Authenticate the caller, then open the request's transaction scoped to them (RLS)."""
-    sent = _credentials(request, settings, bearer)
+    """The request's transaction, its caller authenticated and the transaction scoped to them
+    (RLS) in one statement (``db.scope.checked``)."""
     with request.app.state.engine.begin() as conn:
         if sent.transport == "api_key":
             principal = api_keys.authenticate(conn, settings, sent.token, sent.username)
@@ -113,8 +115,17 @@ def request_context(
                 raise Forbidden(
                     f"a signed-in page must send the {CSRF_HEADER} header with unsafe requests"
                 )
-        apply_scope(conn, principal)
         yield Context(conn, principal)
+
+
+def request_context(
+    request: Request,
+    settings: SettingsDep,
+    bearer: Annotated[str | None, Depends(_bearer)] = None,
+) -> Iterator[Context]:
+    """Authenticate the caller and scope the request's transaction to them (RLS)."""
+    with _caller_transaction(request, settings, _credentials(request, settings, bearer)) as ctx:
+        yield ctx
 
 
 def check_permission(principal: Principal, permission: str) -> None:
@@ -124,33 +135,86 @@ def check_permission(principal: Principal, permission: str) -> None:
         raise Forbidden(f"role {principal.role!r} may not do this ({permission})")
 
 
+def _check_any(principal: Principal, permissions: tuple[str, ...]) -> None:
+    if not any(principal.can(p) for p in permissions):
+        raise Forbidden(f"role {principal.role!r} may not do this ({' or '.join(permissions)})")
+
+
 def require(*permissions: str) -> Callable[[Context], Awaitable[Context]]:
     """A dependency that lets through only callers whose role has one of ``permissions``
     (else 403 naming them)."""
 
     async def check(context: Annotated[Context, Depends(request_context, scope=SCOPE)]) -> Context:
-        principal = context.principal
-        if not any(principal.can(p) for p in permissions):
-            raise Forbidden(f"role {principal.role!r} may not do this ({' or '.join(permissions)})")
+        _check_any(context.principal, permissions)
         return context
 
     check.__name__ = "require_" + "_or_".join(p.replace(":", "_") for p in permissions)
     return check
 
 
+@contextmanager
+def _public_transaction(request: Request, principal: Principal) -> Iterator[Context]:
+    with request.app.state.engine.begin() as conn:
+        apply_scope(conn, principal)
+        yield Context(conn, principal)
+
+
 def public_context(request: Request) -> Iterator[Context]:
     """A transaction for public routes: everything in scope, only public columns are read."""
-    with request.app.state.engine.begin() as conn:
-        apply_scope(conn, PUBLIC)
-        yield Context(conn, PUBLIC)
+    with _public_transaction(request, PUBLIC) as ctx:
+        yield ctx
 
 
 def reporter_context(request: Request) -> Iterator[Context]:
     """A transaction for residents reporting (Open311, the public form): they may take an event
     in and read back what is public, nothing else."""
-    with request.app.state.engine.begin() as conn:
-        apply_scope(conn, PUBLIC_REPORTER)
-        yield Context(conn, PUBLIC_REPORTER)
+    with _public_transaction(request, PUBLIC_REPORTER) as ctx:
+        yield ctx
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The caller of a route that does all its database work at once (a tile): what they sent,
+    parsed without I/O; ``run`` authenticates it, checks the permission and does the work in one
+    transaction in one worker-thread hop. A dependency with a transaction (``CurrentUser``)
+    costs three hops (open, the route, close), each about what serving a kept tile costs."""
+
+    request: Request
+    settings: Settings
+    credentials: Credentials | None  # None: a resident (public, nothing to check)
+    permissions: tuple[str, ...] = ()
+
+    async def run(self, work: Callable[[Context], T]) -> T:
+        """``work(context)`` in the caller's transaction, committed before it returns."""
+        return await run_in_threadpool(self._run, work)
+
+    def _run(self, work: Callable[[Context], T]) -> T:
+        if self.credentials is None:
+            with _public_transaction(self.request, PUBLIC) as ctx:
+                return work(ctx)
+        with _caller_transaction(self.request, self.settings, self.credentials) as ctx:
+            _check_any(ctx.principal, self.permissions)
+            return work(ctx)
+
+
+def caller(*permissions: str) -> Callable[..., Awaitable[Caller]]:
+    """A dependency giving a ``Caller`` who must have one of ``permissions`` (checked in
+    ``Caller.run``); 401 at once when they sent no credentials."""
+
+    async def parse(
+        request: Request,
+        settings: SettingsDep,
+        bearer: Annotated[str | None, Depends(_bearer)] = None,
+    ) -> Caller:
+        return Caller(request, settings, _credentials(request, settings, bearer), permissions)
+
+    parse.__name__ = "caller_" + "_or_".join(p.replace(":", "_") for p in permissions)
+    return parse
+
+
+async def public_caller(request: Request, settings: SettingsDep) -> Caller:
+    """A resident: a ``Caller`` whose work runs in a public transaction."""
+    return Caller(request, settings, None)
 
 
 CurrentUser = Annotated[Context, Depends(request_context, scope=SCOPE)]
@@ -160,6 +224,8 @@ RegionsRead = Annotated[Context, Depends(require("regions:read"))]
 GridsRead = Annotated[Context, Depends(require("grids:read"))]
 GridsWrite = Annotated[Context, Depends(require("grids:write"))]
 TilesRead = Annotated[Context, Depends(require("tiles:read"))]
+TilesCaller = Annotated[Caller, Depends(caller("tiles:read"))]
+PublicCaller = Annotated[Caller, Depends(public_caller)]
 MapRead = Annotated[Context, Depends(require("map:read"))]
 AuditRead = Annotated[Context, Depends(require("audit:read"))]
 UsersRead = Annotated[Context, Depends(require("users:read"))]

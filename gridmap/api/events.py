@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field
 
 from gridmap.api import exports
 from gridmap.api.deps import (
@@ -26,35 +26,104 @@ from gridmap.api.deps import (
     PageDep,
     SettingsDep,
 )
+from gridmap.api.errors import responses
 from gridmap.api.links import page_links
-from gridmap.core.codes import CodeError, parse_grid_code, parse_region_code
+from gridmap.api.openapi import vocabulary
+from gridmap.api.params import AwareMoment, Body, Int, Moment
+from gridmap.core.codes import (
+    GRID_CODE_PATTERN,
+    REGION_CODE_PATTERN,
+    CodeError,
+    parse_grid_code,
+    parse_region_code,
+)
 from gridmap.core.errors import InvalidInput, NotFound
 from gridmap.layers import events as event_rows
 from gridmap.ops import kpi
 from gridmap.services import events as event_service
 from gridmap.services import photos
 from gridmap.services.events import EventDesk, Intake
+from gridmap.services.events.intake import CRS_NAMES, PHONE_INPUT_PATTERN, RELATED
 
 router = APIRouter(tags=["events"])
 
+RelatedKind = Literal[tuple(RELATED)]  # type: ignore[valid-type]
+CrsName = Literal[CRS_NAMES]  # type: ignore[valid-type]
+GridQuery = Annotated[
+    str | None,
+    Query(
+        json_schema_extra={"pattern": GRID_CODE_PATTERN},
+        description="15-digit grid or 17-digit micro-grid code",
+    ),
+]
+RegionQuery = Annotated[
+    str | None,
+    Query(json_schema_extra={"pattern": REGION_CODE_PATTERN}, description="12-digit region code"),
+]
+# what places an event: a point, a known building's address, or a grid (given, not null)
+WHERE = {
+    "lon_lat": {"lon": {"type": "number"}, "lat": {"type": "number"}},
+    "address": {"address": {"type": "string", "minLength": 1}},
+    "grid": {"grid": {"type": "string"}},
+}
+IfMatch = Annotated[
+    str | None,
+    Header(
+        json_schema_extra={"pattern": r'^\s*(W/)?"?[0-9]+"?\s*$'},
+        description='the version you read: 3 or "3"',
+    ),
+]
 
-class ReportBody(BaseModel):
+
+def photos_content() -> dict[int | str, dict]:
+    """A photo as it was taken: JPEG, PNG or WebP."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    kinds = ("image/jpeg", "image/png", "image/webp")
+    return {200: {"content": {kind: binary for kind in kinds}}}
+
+
+class ReportBody(Body):
     """An event taken in (受理). Where it is: ``lon``/``lat`` (in ``crs``), else the exact
     address (or code) of a known building, else the grid (or micro-grid) it names."""
 
-    channel: str = Field(description="the intake channel (GET /api/v1/map/config: labels)")
-    category: str = Field(description="the event category (a code of the taxonomy)")
-    title: str = Field(min_length=1, max_length=200)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["lon", "lat"], "properties": WHERE["lon_lat"]},
+                {"required": ["address"], "properties": WHERE["address"]},
+                {"required": ["grid"], "properties": WHERE["grid"]},
+            ]
+        }
+    )
+
+    channel: str = Field(
+        description="the intake channel (GET /api/v1/map/config: labels)",
+        json_schema_extra=vocabulary("event_channels"),
+    )
+    category: str = Field(
+        description="the event category (a code of the taxonomy)",
+        json_schema_extra=vocabulary("event_categories"),
+    )
+    title: str = Field(min_length=1, max_length=200, json_schema_extra={"pattern": r"\S"})
     description: str | None = Field(default=None, max_length=4000)
-    urgency: str = "normal"
-    lon: float | None = None
-    lat: float | None = None
-    crs: str | None = Field(default=None, description="EPSG:…, GCJ-02 or BD-09; default WGS84")
+    urgency: str = Field(default="normal", json_schema_extra=vocabulary("event_urgencies"))
+    lon: float | None = Field(default=None, description="in crs (WGS84: -180…180)")
+    lat: float | None = Field(default=None, description="in crs (WGS84: -90…90)")
+    crs: CrsName | None = Field(default=None, description="lon and lat in this CRS; default WGS84")
     address: str | None = Field(default=None, max_length=300)
-    grid: str | None = Field(default=None, description="15-digit grid or 17-digit micro-grid")
+    grid: str | None = Field(
+        default=None,
+        json_schema_extra={"pattern": GRID_CODE_PATTERN},
+        description="15-digit grid or 17-digit micro-grid",
+    )
     reporter_name: str | None = Field(default=None, max_length=50)
-    reporter_phone: str | None = Field(default=None, max_length=30)
-    related: dict[str, int] = Field(
+    reporter_phone: str | None = Field(
+        default=None,
+        max_length=30,
+        json_schema_extra={"pattern": PHONE_INPUT_PATTERN},
+        description="a mobile (11 digits, 13x–19x) or a landline with its area code",
+    )
+    related: dict[RelatedKind, Annotated[Int, Field(ge=1)]] = Field(
         default={}, description="resident, place, building or organisation ids it concerns"
     )
     source_ref: str | None = Field(
@@ -65,18 +134,24 @@ class ReportBody(BaseModel):
     )
 
 
-class TransitionBody(BaseModel):
+class TransitionBody(Body):
     """An action of the workflow, with what it needs."""
 
-    action: str
-    version: int | None = Field(default=None, description="the version you read (or If-Match)")
+    action: str = Field(json_schema_extra=vocabulary("event_actions"))
+    version: Int | None = Field(
+        default=None, ge=0, description="the version you read (or If-Match)"
+    )
     reason: str | None = Field(default=None, max_length=2000)
     note: str | None = Field(default=None, max_length=2000)
-    unit: str | None = Field(default=None, description="dispatch: the department's code")
-    attachments: list[int] = Field(default=[], description="report_back: photo ids")
-    score: int | None = Field(default=None, description="evaluate: satisfaction 1–5")
-    original: int | None = Field(default=None, description="mark_duplicate: the original")
-    until: datetime | None = Field(default=None, description="extend: the new deadline")
+    unit: str | None = Field(
+        default=None, min_length=1, description="dispatch: the department's code"
+    )
+    attachments: list[Annotated[Int, Field(ge=1)]] = Field(
+        default=[], description="report_back: photo ids"
+    )
+    score: Int | None = Field(default=None, ge=1, le=5, description="evaluate: satisfaction 1–5")
+    original: Int | None = Field(default=None, ge=1, description="mark_duplicate: the original")
+    until: AwareMoment | None = Field(default=None, description="extend: the new deadline")
 
 
 def _version(if_match: str | None, body_version: int | None) -> int | None:
@@ -95,18 +170,28 @@ def _version(if_match: str | None, body_version: int | None) -> int | None:
 def _area(grid: str | None, region: str | None) -> str | None:
     """A grid's code or a region's prefix (the events under it)."""
     try:
-        if grid:
+        if grid is not None:
             return parse_grid_code(grid).code
-        return parse_region_code(region).prefix if region else None
+        return parse_region_code(region).prefix if region is not None else None
     except CodeError as error:
-        raise InvalidInput(str(error), field="grid" if grid else "region") from None
+        raise InvalidInput(str(error), field="grid" if grid is not None else "region") from None
 
 
 def _csv(values: str | None) -> list[str]:
     return [v.strip() for v in (values or "").split(",") if v.strip()]
 
 
-@router.post("/api/v1/events", status_code=201)
+@router.post(
+    "/api/v1/events",
+    status_code=201,
+    responses={
+        200: {
+            "description": "taken in before: the same channel's reference (source_ref) again",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        **responses(400, 404, e404="the grid or a related record it names does not exist"),
+    },
+)
 def report_event(
     ctx: EventsWrite, settings: SettingsDep, body: ReportBody, response: Response
 ) -> dict:
@@ -123,19 +208,37 @@ def event_filter(
     ctx: EventsRead,
     settings: SettingsDep,
     bbox: BBoxDep = None,
-    state: Annotated[str | None, Query(description="states, comma-separated")] = None,
-    category: Annotated[
-        str | None, Query(description="categories or groups, comma-separated")
+    state: Annotated[
+        str | None,
+        Query(
+            description="states, comma-separated",
+            json_schema_extra=vocabulary("event_states", listed=True),
+        ),
     ] = None,
-    channel: Annotated[str | None, Query(description="channels, comma-separated")] = None,
-    urgency: str | None = None,
-    grid: str | None = None,
-    region: str | None = None,
-    unit: Annotated[str | None, Query(description="a department's code")] = None,
+    category: Annotated[
+        str | None,
+        Query(
+            description="categories or groups, comma-separated",
+            json_schema_extra=vocabulary("event_categories_and_groups", listed=True),
+        ),
+    ] = None,
+    channel: Annotated[
+        str | None,
+        Query(
+            description="channels, comma-separated",
+            json_schema_extra=vocabulary("event_channels", listed=True),
+        ),
+    ] = None,
+    urgency: Annotated[str | None, Query(json_schema_extra=vocabulary("event_urgencies"))] = None,
+    grid: GridQuery = None,
+    region: RegionQuery = None,
+    unit: Annotated[
+        str | None, Query(min_length=1, description="a department's code (404 if none has it)")
+    ] = None,
     overdue: Annotated[Literal["red", "amber", "none"] | None, Query()] = None,
     on_hold: bool | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     q: Annotated[
         str | None, Query(max_length=100, description="words in title, text or address")
     ] = None,
@@ -145,7 +248,7 @@ def event_filter(
     where = event_rows.EventFilter(
         states=_known(_csv(state), config.states, "state"),
         channels=_known(_csv(channel), config.channels, "channel"),
-        urgency=_known([urgency], config.urgencies, "urgency")[0] if urgency else None,
+        urgency=None if urgency is None else _known([urgency], config.urgencies, "urgency")[0],
         prefix=_area(grid, region),
         overdue=overdue,
         on_hold=on_hold,
@@ -153,6 +256,7 @@ def event_filter(
         since=since,
         until=until,
         text=q,
+        within=event_rows.own_area(ctx.principal),
     )
     wanted = _csv(category)
     unknown = [c for c in wanted if c not in config.categories and c not in config.groups]
@@ -167,7 +271,7 @@ def event_filter(
     if unit is not None:
         found = event_rows.department(ctx.conn, unit)
         if found is None:
-            raise InvalidInput(f"department {unit!r} does not exist", field="unit")
+            raise NotFound(f"department {unit!r} does not exist")
         where.department_id = found["id"]
     return where
 
@@ -175,7 +279,7 @@ def event_filter(
 EventQuery = Annotated[event_rows.EventFilter, Depends(event_filter)]
 
 
-@router.get("/api/v1/events")
+@router.get("/api/v1/events", responses=responses(400, 403, 404))
 def list_events(
     request: Request,
     ctx: EventsRead,
@@ -219,7 +323,11 @@ LIST_COLUMNS = (
 )
 
 
-@router.get("/api/v1/events/export")
+@router.get(
+    "/api/v1/events/export",
+    response_class=Response,
+    responses={**exports.formats("csv", "xlsx"), **responses(400, 403, 404)},
+)
 def export_events(
     request: Request,
     ctx: EventsRead,
@@ -252,14 +360,18 @@ KPI_COLUMNS = (
 )
 
 
-@router.get("/api/v1/events/kpis", response_model=None)
+@router.get(
+    "/api/v1/events/kpis",
+    response_model=None,
+    responses={**exports.formats("json", "csv", "xlsx"), **responses(400, 403)},
+)
 def event_kpis(
     ctx: EventsRead,
     settings: SettingsDep,
-    region: str | None = None,
-    grid: str | None = None,
-    since: Annotated[datetime | None, Query(alias="from", description="default: 1 January")] = None,
-    until: Annotated[datetime | None, Query(alias="to", description="default: now")] = None,
+    region: RegionQuery = None,
+    grid: GridQuery = None,
+    since: Annotated[Moment | None, Query(alias="from", description="default: 1 January")] = None,
+    until: Annotated[Moment | None, Query(alias="to", description="default: now")] = None,
     group: Literal["total", "region", "grid", "department", "category"] = "total",
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> dict | Response:
@@ -294,11 +406,11 @@ def _known(values: list[str], known: dict, field: str) -> list[str]:
     return values
 
 
-@router.get("/api/v1/events/duplicates")
+@router.get("/api/v1/events/duplicates", responses=responses(400, 403))
 def suggest_duplicates(
     ctx: EventsRead,
     settings: SettingsDep,
-    category: str,
+    category: Annotated[str, Query(json_schema_extra=vocabulary("event_categories"))],
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
 ) -> dict:
@@ -308,7 +420,7 @@ def suggest_duplicates(
     return {"events": desk.duplicates(category, lon, lat)}
 
 
-@router.get("/api/v1/events/{event_id}")
+@router.get("/api/v1/events/{event_id:int}", responses=responses(400, 403, 404))
 def get_event(
     ctx: EventsRead,
     settings: SettingsDep,
@@ -322,13 +434,13 @@ def get_event(
     return JSONResponse(jsonable_encoder(event), headers={"ETag": f'"{event["version"]}"'})
 
 
-@router.post("/api/v1/events/{event_id}/transitions")
+@router.post("/api/v1/events/{event_id:int}/transitions", responses=responses(400, 404, 409))
 def transition(
     ctx: EventsAct,
     settings: SettingsDep,
     event_id: int,
     body: TransitionBody,
-    if_match: Annotated[str | None, Header(description="the version you read")] = None,
+    if_match: IfMatch = None,
 ) -> dict:
     """Take an action (register, dispatch with ``unit``, accept, return, report_back with
     photos, close, rework, evaluate with ``score``, escalate, extend ``until``, hold, resume,
@@ -339,7 +451,9 @@ def transition(
     return desk.transition(event_id, body.action, given, _version(if_match, body.version))
 
 
-@router.post("/api/v1/events/{event_id}/attachments", status_code=201)
+@router.post(
+    "/api/v1/events/{event_id:int}/attachments", status_code=201, responses=responses(400, 404)
+)
 async def upload_photos(
     ctx: EventsAct,
     settings: SettingsDep,
@@ -371,7 +485,11 @@ async def upload_photos(
     return {"attachments": stored}
 
 
-@router.get("/api/v1/events/{event_id}/attachments/{attachment_id}", response_class=FileResponse)
+@router.get(
+    "/api/v1/events/{event_id:int}/attachments/{attachment_id}",
+    response_class=FileResponse,
+    responses={**photos_content(), **responses(403, 404)},
+)
 def get_photo(
     ctx: EventsRead, settings: SettingsDep, event_id: int, attachment_id: int
 ) -> FileResponse:
@@ -386,12 +504,24 @@ def get_photo(
     )
 
 
-@router.get("/api/v1/units")
+@router.get("/api/v1/units", responses=responses(400))
 def list_units(
     ctx: CurrentUser,
     settings: SettingsDep,
-    category: Annotated[str | None, Query(description="only those taking this category")] = None,
-    region: Annotated[str | None, Query(description="only those serving this region")] = None,
+    category: Annotated[
+        str | None,
+        Query(
+            description="only those taking this category",
+            json_schema_extra=vocabulary("event_categories"),
+        ),
+    ] = None,
+    region: Annotated[
+        str | None,
+        Query(
+            json_schema_extra={"pattern": REGION_CODE_PATTERN},
+            description="only those serving this region",
+        ),
+    ] = None,
 ) -> dict:
     """Departments and units (职能部门) that handle events, with the categories they take."""
     if region is not None:

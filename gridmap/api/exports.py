@@ -15,6 +15,22 @@ from gridmap.core.access import Principal
 from gridmap.db.scope import apply_scope
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# what each ``format=`` is sent as, and its schema in the OpenAPI document
+MEDIA_TYPES = {
+    "json": ("application/json", {}),
+    "geojson": ("application/geo+json", {"schema": {"type": "object"}}),
+    "csv": ("text/csv", {"schema": {"type": "string", "description": "UTF-8 with a BOM"}}),
+    "xlsx": (XLSX, {"schema": {"type": "string", "format": "binary"}}),
+    "gpkg": ("application/geopackage+sqlite3", {"schema": {"type": "string", "format": "binary"}}),
+    "shp": ("application/zip", {"schema": {"type": "string", "format": "binary"}}),
+}
+
+
+def formats(*names: str, status: int = 200) -> dict[int | str, dict[str, Any]]:
+    """The success answer of a route with ``format=``, for ``responses=``: one content type
+    per format it writes (the JSON one takes the route's own schema)."""
+    content = {MEDIA_TYPES[name][0]: MEDIA_TYPES[name][1] for name in names}
+    return {status: {"content": content}}
 
 
 def _cell(value: Any) -> Any:

@@ -6,24 +6,42 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gridmap.api.deps import Context, EventsRead, SettingsDep, require
+from gridmap.api.errors import responses
+from gridmap.api.openapi import bounded
+from gridmap.api.params import Body
 from gridmap.services.fieldwork import FieldDesk
 
-router = APIRouter(tags=["field work"])
+# every route needs a permission (403 without it, or for a caller whose jurisdiction is no grid)
+router = APIRouter(tags=["field work"], responses=responses(403))
 
 PatrolsWrite = Annotated[Context, Depends(require("patrols:write"))]
 PatrolsRead = Annotated[Context, Depends(require("patrols:write", "events:read"))]
 
 
-class PointsBody(BaseModel):
+# a GPS point as the patrol service checks it (400 naming the point when it is not)
+GPS_POINT = {
+    "type": "object",
+    "required": ["lon", "lat", "at"],
+    "properties": {
+        "lon": {"type": "number", "minimum": -180, "maximum": 180, "description": "WGS84"},
+        "lat": {"type": "number", "minimum": -90, "maximum": 90, "description": "WGS84"},
+        "at": {"type": "string", "format": "date-time", "description": "with its time zone"},
+        "accuracy": {"type": ["number", "null"], "description": "metres"},
+    },
+}
+
+
+class PointsBody(Body):
     points: list[dict[str, Any]] = Field(
-        description='GPS points: [{"lon": …, "lat": …, "at": ISO 8601 with zone, "accuracy": m}]'
+        description="a batch of GPS points (at most the configured batch)",
+        json_schema_extra={"items": GPS_POINT, "minItems": 1, **bounded("patrol_batch")},
     )
 
 
-class AllSafeBody(BaseModel):
+class AllSafeBody(Body):
     note: str | None = Field(default=None, max_length=500)
 
 
@@ -39,21 +57,21 @@ def current_patrol(ctx: PatrolsWrite, settings: SettingsDep) -> dict:
     return {"patrol": FieldDesk(ctx.conn, settings, ctx.principal).current()}
 
 
-@router.get("/api/v1/patrols/{patrol_id}")
+@router.get("/api/v1/patrols/{patrol_id:int}", responses=responses(404))
 def get_patrol(ctx: PatrolsRead, settings: SettingsDep, patrol_id: int) -> dict:
     """One patrol with its track (GeoJSON): a worker's own, or any in the caller's
     jurisdiction for the centre."""
     return FieldDesk(ctx.conn, settings, ctx.principal).show(patrol_id)
 
 
-@router.post("/api/v1/patrols/{patrol_id}/points")
+@router.post("/api/v1/patrols/{patrol_id:int}/points", responses=responses(400, 404, 409))
 def add_points(ctx: PatrolsWrite, settings: SettingsDep, patrol_id: int, body: PointsBody) -> dict:
     """A batch of GPS points of the patrol; must-visit points (必到点) passed within the
     check-in distance are checked in (``checkins``)."""
     return FieldDesk(ctx.conn, settings, ctx.principal).add_points(patrol_id, body.points)
 
 
-@router.post("/api/v1/patrols/{patrol_id}/stop")
+@router.post("/api/v1/patrols/{patrol_id:int}/stop", responses=responses(404))
 def stop_patrol(ctx: PatrolsWrite, settings: SettingsDep, patrol_id: int) -> dict:
     """End the patrol: its track (GeoJSON), length and hours."""
     return FieldDesk(ctx.conn, settings, ctx.principal).stop(patrol_id)

@@ -13,6 +13,64 @@ from shapely.geometry import shape
 
 from gridmap.core.errors import InvalidInput
 
+# What these parsers take, as JSON Schema (RFC 7946, EPSG:4326), for the OpenAPI document of
+# the bodies that hold them: ``Field(json_schema_extra=schema_of("Polygon", "MultiPolygon"))``.
+# The parsers check the rest (a ring closed, a polygon valid) and answer 400 naming the field.
+_POSITION = {"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "number"}}
+_LINE = {"type": "array", "minItems": 2, "items": _POSITION}
+_RING = {"type": "array", "minItems": 4, "items": _POSITION}
+_COORDINATES = {
+    "LineString": _LINE,
+    "MultiLineString": {"type": "array", "minItems": 1, "items": _LINE},
+    "Polygon": {"type": "array", "minItems": 1, "items": _RING},
+    "MultiPolygon": {
+        "type": "array",
+        "minItems": 1,
+        "items": {"type": "array", "minItems": 1, "items": _RING},
+    },
+}
+
+
+def schema_of(*kinds: str) -> dict[str, Any]:
+    """The JSON Schema of a GeoJSON geometry of one of ``kinds``."""
+    shapes = [
+        {
+            "type": "object",
+            "required": ["type", "coordinates"],
+            "properties": {"type": {"const": kind}, "coordinates": _COORDINATES[kind]},
+        }
+        for kind in kinds
+    ]
+    return shapes[0] if len(shapes) == 1 else {"oneOf": shapes}
+
+
+def collection_schema(*required: str) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection (EPSG:4326) as ``feature_frame`` takes it, its features'
+    ``properties`` holding ``required``, for the OpenAPI document."""
+    properties: dict[str, Any] = {"type": "object"}
+    if required:
+        properties["required"] = list(required)
+    return {
+        "type": "object",
+        "required": ["features"],
+        "properties": {
+            "type": {"const": "FeatureCollection"},
+            "features": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "required": ["geometry", *(["properties"] if required else [])],
+                    "properties": {
+                        "type": {"const": "Feature"},
+                        "geometry": {"type": "object", "required": ["type", "coordinates"]},
+                        "properties": properties,
+                    },
+                },
+            },
+        },
+    }
+
 
 def _shown(value: Any) -> str:
     """A short echo of what was sent."""

@@ -8,22 +8,42 @@ offending edges as GeoJSON.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gridmap.api import geojson
 from gridmap.api.deps import GridCodePath, GridsRead, GridsWrite, SettingsDep
+from gridmap.api.errors import responses
+from gridmap.api.openapi import vocabulary
+from gridmap.api.params import CODE, Body, Int, Moment
+from gridmap.core.codes import GRID_CODE_PATTERN, REGION_CODE_PATTERN
 from gridmap.core.errors import InvalidInput, NotFound
 from gridmap.db.sql import transaction_time
 from gridmap.layers import grid_history
 from gridmap.services.grid_edits import GridEditor
 
-router = APIRouter(prefix="/api/v1/grids", tags=["grid editing"])
+# every route needs grids:read or grids:write (403, also outside the caller's jurisdiction)
+router = APIRouter(
+    prefix="/api/v1/grids", tags=["grid editing"], responses=responses(400, 403, 404)
+)
+# an edit of grids someone changed since the caller read them
+STALE = responses(409, e409="a version is stale, or the edit clashes with the grids as they are")
 
-IfMatch = Annotated[str | None, Header(description='the version you read, e.g. 3 or "3"')]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        description='the version you read, e.g. 3 or "3"',
+        json_schema_extra={"pattern": r'^\s*(W/)?"?[0-9]+"?\s*$'},
+    ),
+]
+_GRID = GRID_CODE_PATTERN[1:-1]
+GRID_CODE = {"pattern": GRID_CODE_PATTERN}
+# the grids (or micro-grids) that take a deleted grid's area, comma-separated
+GRID_CODES = {"pattern": rf"^\s*{_GRID}\s*(?:,\s*{_GRID}\s*)*$"}
+Version = Annotated[Int, Field(ge=1, le=2**31 - 1)]
+Name = Annotated[str, Field(min_length=1, max_length=100, json_schema_extra={"pattern": r"\S"})]
 
 
 def _version(if_match: str | None, body_version: int | None) -> int | None:
@@ -39,58 +59,80 @@ def _version(if_match: str | None, body_version: int | None) -> int | None:
         ) from None
 
 
-class Reason(BaseModel):
+class Reason(Body):
     reason: str | None = Field(default=None, description="why (kept in the history)")
 
 
+POLYGONAL = ("Polygon", "MultiPolygon")
+LINEAR = ("LineString", "MultiLineString")
+
+
 class DrawBody(Reason):
-    geometry: dict = Field(description="GeoJSON Polygon/MultiPolygon, EPSG:4326")
-    name: str
-    kind: str = "ordinary"
-    purpose: str | None = None
-    parent: str | None = Field(default=None, description="parent region (or grid) code")
+    geometry: dict = Field(
+        description="GeoJSON Polygon/MultiPolygon, EPSG:4326",
+        json_schema_extra=geojson.schema_of(*POLYGONAL),
+    )
+    name: Name
+    kind: str = Field(default="ordinary", json_schema_extra=vocabulary("grid_kinds"))
+    purpose: str | None = Field(
+        default=None,
+        description="what a dedicated grid serves",
+        json_schema_extra=vocabulary("grid_purposes"),
+    )
+    parent: str | None = Field(
+        default=None,
+        description="parent region (or grid) code",
+        json_schema_extra={"pattern": f"{REGION_CODE_PATTERN}|{GRID_CODE_PATTERN}"},
+    )
 
 
 class SplitBody(Reason):
-    line: dict = Field(description="GeoJSON LineString crossing the grid")
-    names: list[str] | None = None
-    version: int | None = None
+    line: dict = Field(
+        description="GeoJSON LineString crossing the grid",
+        json_schema_extra=geojson.schema_of(*LINEAR),
+    )
+    names: list[Name] | None = None
+    version: Version | None = None
 
 
-class MergeBody(Reason):
-    codes: list[str] = Field(min_length=2)
-    versions: dict[str, int] | None = None
-    keep: str | None = None
-    name: str | None = None
+class GridMergeBody(Reason):
+    codes: list[Annotated[str, Field(json_schema_extra=GRID_CODE)]] = Field(
+        min_length=2, json_schema_extra={"uniqueItems": True}
+    )
+    versions: dict[str, Version] | None = None
+    keep: str | None = Field(default=None, json_schema_extra=GRID_CODE)
+    name: Name | None = None
 
 
 class ReshapeBody(Reason):
-    geometry: dict = Field(description="the grid's new shape (within it and its neighbour)")
-    neighbour: str
-    versions: dict[str, int] | None = None
+    geometry: dict = Field(
+        description="the grid's new shape (within it and its neighbour)",
+        json_schema_extra=geojson.schema_of(*POLYGONAL),
+    )
+    neighbour: str = Field(json_schema_extra=GRID_CODE)
+    versions: dict[str, Version] | None = None
 
 
 class UpdateBody(Reason):
-    name: str | None = None
-    kind: str | None = None
-    purpose: str | None = None
-    code: str | None = Field(default=None, description="a new code (re-code)")
-    version: int | None = None
+    name: Name | None = None
+    kind: str | None = Field(default=None, json_schema_extra=vocabulary("grid_kinds"))
+    purpose: str | None = Field(default=None, json_schema_extra=vocabulary("grid_purposes"))
+    code: str | None = Field(
+        default=None, description="a new code (re-code)", json_schema_extra=GRID_CODE
+    )
+    version: Version | None = None
 
 
 class RestoreBody(Reason):
-    version: int
+    version: Version
 
 
-POLYGONAL = ("Polygon", "MultiPolygon")
-
-
-@router.get("/at")
+@router.get("/at", responses=responses(404, e404="no grid held the point at that moment"))
 def grid_at(
     ctx: GridsRead,
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
-    at: Annotated[datetime | None, Query(description="a moment (ISO 8601); default now")] = None,
+    at: Annotated[Moment | None, Query(description="a moment (ISO 8601); default now")] = None,
 ) -> dict:
     """Which grid held this point at that moment (from the history)."""
     when = at or transaction_time(ctx.conn)
@@ -100,7 +142,7 @@ def grid_at(
     return found
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=STALE)
 def draw(ctx: GridsWrite, settings: SettingsDep, body: DrawBody) -> dict:
     """Draw a new grid; it is carved out of the grids it covers (one parent region)."""
     editor = GridEditor(ctx.conn, settings, body.reason)
@@ -108,14 +150,14 @@ def draw(ctx: GridsWrite, settings: SettingsDep, body: DrawBody) -> dict:
     return editor.draw(geometry, body.name, body.kind, body.purpose, body.parent).as_dict()
 
 
-@router.post("/merge")
-def merge(ctx: GridsWrite, settings: SettingsDep, body: MergeBody) -> dict:
+@router.post("/merge", responses=STALE)
+def merge(ctx: GridsWrite, settings: SettingsDep, body: GridMergeBody) -> dict:
     """Merge adjacent grids of one parent; ``keep`` keeps its code (default: the lowest)."""
     editor = GridEditor(ctx.conn, settings, body.reason)
     return editor.merge(body.codes, body.versions, body.keep, body.name).as_dict()
 
 
-@router.post("/{code}/split")
+@router.post(f"/{CODE}/split", responses=STALE)
 def split(
     ctx: GridsWrite,
     settings: SettingsDep,
@@ -125,11 +167,11 @@ def split(
 ) -> dict:
     """Split a grid along a drawn line; the largest piece keeps the code."""
     editor = GridEditor(ctx.conn, settings, body.reason)
-    line = geojson.geometry(body.line, "line", ("LineString", "MultiLineString"))
+    line = geojson.geometry(body.line, "line", LINEAR)
     return editor.split(code, line, _version(if_match, body.version), body.names).as_dict()
 
 
-@router.post("/{code}/reshape")
+@router.post(f"/{CODE}/reshape", responses=STALE)
 def reshape(ctx: GridsWrite, settings: SettingsDep, code: GridCodePath, body: ReshapeBody) -> dict:
     """Move the boundary a grid shares with a neighbour; both change together."""
     editor = GridEditor(ctx.conn, settings, body.reason)
@@ -137,7 +179,7 @@ def reshape(ctx: GridsWrite, settings: SettingsDep, code: GridCodePath, body: Re
     return editor.reshape(code, geometry, body.neighbour, body.versions).as_dict()
 
 
-@router.patch("/{code}")
+@router.patch(f"/{CODE}", responses=STALE)
 def update(
     ctx: GridsWrite,
     settings: SettingsDep,
@@ -157,12 +199,18 @@ def update(
     ).as_dict()
 
 
-@router.delete("/{code}")
+@router.delete(f"/{CODE}", responses=STALE)
 def delete(
     ctx: GridsWrite,
     settings: SettingsDep,
     code: GridCodePath,
-    to: Annotated[str, Query(description="comma-separated neighbours that take the area")],
+    to: Annotated[
+        str,
+        Query(
+            description="comma-separated neighbours that take the area",
+            json_schema_extra=GRID_CODES,
+        ),
+    ],
     reason: Annotated[str | None, Query()] = None,
     if_match: IfMatch = None,
 ) -> dict:
@@ -172,7 +220,7 @@ def delete(
     return editor.delete(code, targets, _version(if_match, None)).as_dict()
 
 
-@router.post("/{code}/restore")
+@router.post(f"/{CODE}/restore", responses=STALE)
 def restore(ctx: GridsWrite, settings: SettingsDep, code: GridCodePath, body: RestoreBody) -> dict:
     """Bring back the grids around this one as they were at an earlier version."""
     editor = GridEditor(ctx.conn, settings, body.reason)
@@ -180,10 +228,10 @@ def restore(ctx: GridsWrite, settings: SettingsDep, code: GridCodePath, body: Re
 
 
 class SubdivideBody(Reason):
-    count: int = Field(ge=2, le=99, description="how many micro-grids")
+    count: Int = Field(ge=2, le=99, description="how many micro-grids")
 
 
-@router.post("/{code}/micro", status_code=201)
+@router.post(f"/{CODE}/micro", status_code=201, responses=STALE)
 def subdivide(
     ctx: GridsWrite, settings: SettingsDep, code: GridCodePath, body: SubdivideBody
 ) -> dict:
@@ -192,7 +240,7 @@ def subdivide(
     return editor.subdivide(code, body.count).as_dict()
 
 
-@router.get("/{code}/history")
+@router.get(f"/{CODE}/history")
 def history(ctx: GridsRead, code: GridCodePath) -> dict:
     """Every version of a grid: valid from/to, who, why, and which grids it came from."""
     versions = grid_history.history(ctx.conn, code)

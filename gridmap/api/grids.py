@@ -8,29 +8,31 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
+from gridmap.api import exports
 from gridmap.api.deps import BBoxDep, GridCodePath, GridsRead, PageDep, RegionParam
-from gridmap.api.links import geojson_page
+from gridmap.api.errors import responses
+from gridmap.api.links import GeoJSONResponse, geojson_page
+from gridmap.api.params import CODE
 from gridmap.core.codes import parse_region_code
 from gridmap.core.errors import NotFound
 from gridmap.ingest.vector import write_vector
 from gridmap.layers import grids
 
-router = APIRouter(prefix="/api/v1/grids", tags=["grids"])
+# every route needs grids:read (403 without it); a bad code, box or page is a 400
+router = APIRouter(prefix="/api/v1/grids", tags=["grids"], responses=responses(400, 403))
 
-GEOJSON = "application/geo+json"
 
-
-@router.get("", response_class=JSONResponse)
+@router.get("", response_class=GeoJSONResponse)
 def list_grids(
     request: Request,
     ctx: GridsRead,
     page: PageDep,
     bbox: BBoxDep = None,
     region: RegionParam = None,
-) -> JSONResponse:
+) -> GeoJSONResponse:
     """Grids by code as a GeoJSON FeatureCollection, filtered by bounding box and/or region.
 
     ``numberMatched`` counts every grid the filter matches; ``links`` has ``next``/``prev``.
@@ -46,7 +48,7 @@ def list_grids(
 EXPORTS = {"gpkg": ".gpkg", "geojson": ".geojson", "shp": ".shp.zip", "csv": ".csv"}
 
 
-@router.get("/export", response_class=FileResponse)
+@router.get("/export", response_class=FileResponse, responses=exports.formats(*EXPORTS))
 def export_grids(
     ctx: GridsRead,
     region: RegionParam = None,
@@ -59,16 +61,19 @@ def export_grids(
     name = f"grids-{region or 'all'}{EXPORTS[format]}"
     path = write_vector(frame, folder / name, encoding)
     return FileResponse(
-        path, filename=name, background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True)
+        path,
+        media_type=exports.MEDIA_TYPES[format][0],
+        filename=name,
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
     )
 
 
-@router.get("/{code}", response_class=JSONResponse)
-def get_grid(ctx: GridsRead, code: GridCodePath) -> JSONResponse:
+@router.get(f"/{CODE}", response_class=GeoJSONResponse, responses=responses(404))
+def get_grid(ctx: GridsRead, code: GridCodePath) -> GeoJSONResponse:
     """One grid or micro-grid as a GeoJSON Feature."""
     feature = grids.get_grid(ctx.conn, code)
     if feature is None:
         raise NotFound(f"grid {code} does not exist")
     # the version to send back as If-Match with an edit
     etag = f'"{feature["properties"]["version"]}"'
-    return JSONResponse(feature, media_type=GEOJSON, headers={"ETag": etag})
+    return GeoJSONResponse(feature, headers={"ETag": etag})

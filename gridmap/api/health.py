@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import OperationalError
 
 from gridmap import __version__
@@ -12,7 +15,24 @@ from gridmap.db import migrate
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+class Health(BaseModel):
+    """The service's health: ``ok``, ``degraded`` (migrations behind) or ``unavailable``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: Literal["ok", "degraded", "unavailable"]
+    version: str
+    database: Literal["embedded", "external"]
+    migration: dict[str, str | None]
+    postgis: str | None = None
+    postgresql: str | None = None
+
+
+@router.get(
+    "/health",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "the database is not reachable"}},
+)
 def health(request: Request) -> JSONResponse:
     """Service health: ``status``, PostGIS version, embedded or external database, migration."""
     state = request.app.state

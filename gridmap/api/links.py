@@ -10,6 +10,12 @@ from gridmap.api.deps import Page
 GEOJSON = "application/geo+json"
 
 
+class GeoJSONResponse(JSONResponse):
+    """A GeoJSON answer (RFC 7946), sent and documented as ``application/geo+json``."""
+
+    media_type = GEOJSON
+
+
 def page_links(
     request: Request,
     page: Page,
@@ -33,7 +39,7 @@ def page_links(
     return links
 
 
-def geojson_page(request: Request, page: Page, features: list[dict], total: int) -> JSONResponse:
+def geojson_page(request: Request, page: Page, features: list[dict], total: int) -> GeoJSONResponse:
     """A page of features as a GeoJSON FeatureCollection with counts and paging links."""
     body = {
         "type": "FeatureCollection",
@@ -42,4 +48,4 @@ def geojson_page(request: Request, page: Page, features: list[dict], total: int)
         "links": page_links(request, page, len(features), total, GEOJSON),
         "features": features,
     }
-    return JSONResponse(body, media_type=GEOJSON)
+    return GeoJSONResponse(body)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -26,6 +28,7 @@ from gridmap.api import (
     jobs,
     ogc,
     open311,
+    openapi,
     pages,
     planning,
     points,
@@ -72,12 +75,22 @@ ROUTERS = (
 )
 
 
+@functools.cache
+def _freeze_heap() -> None:
+    """Leave what start-up loaded (~330,000 objects: modules, settings, the catalogue) out of
+    the garbage collector's full passes, once a process: a full pass over them took 0.49 s
+    (measured on this machine kind), holding the GIL while every request in flight waits."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Assemble the app; the application role's engine is opened at start and closed at stop."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _freeze_heap()
         yield
         app.state.engine.dispose()
 
@@ -100,5 +113,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    openapi.install(app, settings)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     return app

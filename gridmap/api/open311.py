@@ -10,26 +10,48 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
+from gridmap.api import errors
 from gridmap.api.deps import ReporterDep, SettingsDep
 from gridmap.api.errors import STATUS
+from gridmap.api.events import photos_content
+from gridmap.api.openapi import VALIDATION_AS_400, vocabulary
 from gridmap.core.errors import GridmapError, InvalidInput, NotFound
 from gridmap.layers import events as event_rows
 from gridmap.services import open311, photos
 from gridmap.services.events import EventDesk, Intake
+from gridmap.services.events.intake import PHONE_INPUT_PATTERN
 
 MAX_LIST = 1000
 
 
+class Open311Error(BaseModel):
+    """One error as GeoReport v2 has it; an answer holds a list of them."""
+
+    code: int
+    description: str
+
+
+def responses(*statuses: int, **meaning: str) -> dict[int | str, dict[str, Any]]:
+    """What a route of the standard may answer besides success: GeoReport's error list."""
+    return errors.responses(*statuses, model=list[Open311Error], **meaning)
+
+
 class Open311Route(APIRoute):
-    """Errors as GeoReport v2 wants them: a list of ``{code, description}``."""
+    """Errors as GeoReport v2 wants them: a list of ``{code, description}``, schema errors
+    included (400, never 422)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+        options["openapi_extra"] = {VALIDATION_AS_400: True, **(options.get("openapi_extra") or {})}
+        super().__init__(path, endpoint, **options)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -81,8 +103,11 @@ def services(settings: SettingsDep) -> list[dict]:
     return open311.services(settings.events)
 
 
-@router.get("/services/{service_code}.json")
-def service_definition(settings: SettingsDep, service_code: str) -> dict:
+@router.get("/services/{service_code}.json", responses=responses(404))
+def service_definition(
+    settings: SettingsDep,
+    service_code: Annotated[str, Path(json_schema_extra=vocabulary("event_categories"))],
+) -> dict:
     """A service's definition: no extra attributes are asked."""
     if service_code not in settings.events.categories:
         raise NotFound(f"service_code {service_code!r} does not exist")
@@ -105,16 +130,37 @@ def _list(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
-@router.get("/requests.json")
+W3C_DATETIME = {"format": "date-time", "description": "W3C date and time with its time zone"}
+
+
+@router.get("/requests.json", responses=responses(400))
 def list_requests(
     ctx: ReporterDep,
     settings: SettingsDep,
-    service_request_id: str | None = None,
-    service_code: str | None = None,
-    start_date: str | None = None,
-    end_date: str | None = None,
-    status: str | None = None,
-    jurisdiction_id: str | None = None,
+    service_request_id: Annotated[
+        str | None,
+        Query(
+            description="request ids, comma-separated",
+            json_schema_extra={"pattern": r"^\s*[0-9]*\s*(?:,\s*[0-9]*\s*)*$"},
+        ),
+    ] = None,
+    service_code: Annotated[
+        str | None,
+        Query(
+            description="service codes, comma-separated",
+            json_schema_extra=vocabulary("event_categories", listed=True),
+        ),
+    ] = None,
+    start_date: Annotated[str | None, Query(json_schema_extra=W3C_DATETIME)] = None,
+    end_date: Annotated[str | None, Query(json_schema_extra=W3C_DATETIME)] = None,
+    status: Annotated[
+        str | None,
+        Query(
+            description="open, closed or both, comma-separated",
+            json_schema_extra={"pattern": r"^\s*(?:open|closed)?\s*(?:,\s*(?:open|closed)?\s*)*$"},
+        ),
+    ] = None,
+    jurisdiction_id: Annotated[str | None, Query(description="ignored: one jurisdiction")] = None,
 ) -> list[dict]:
     """Public service requests, newest first (at most 1,000)."""
     ids = _list(service_request_id)
@@ -139,11 +185,20 @@ async def _fields(request: Request) -> tuple[dict[str, Any], UploadFile | None]:
         body = await request.json()
         if not isinstance(body, dict):
             raise InvalidInput("the body must be a JSON object of GeoReport parameters")
-        return body, None
+        return {name: _text(name, value) for name, value in body.items()}, None
     form = await request.form()
     media = form.get("media")
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     return values, media if isinstance(media, UploadFile) else None
+
+
+def _text(name: str, value: Any) -> str | None:
+    """A JSON parameter as the form would have sent it: text (a number as its digits)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise InvalidInput(f"{name} must be a string or a number, not {value!r}", field=name)
 
 
 def _number(fields: dict[str, Any], name: str) -> float | None:
@@ -166,7 +221,47 @@ def _full_name(first: str | None, last: str | None) -> str | None:
     return "".join(reversed(parts))
 
 
-@router.post("/requests.json")
+_LOCATION = {
+    "lat": {"type": "number", "minimum": -90, "maximum": 90, "description": "WGS84"},
+    "long": {"type": "number", "minimum": -180, "maximum": 180, "description": "WGS84"},
+    "address_string": {"type": "string", "minLength": 1, "description": "a known building's"},
+}
+_REPORT = {
+    "type": "object",
+    "required": ["service_code"],
+    "anyOf": [{"required": ["lat", "long"]}, {"required": ["address_string"]}],
+    "properties": {
+        "service_code": {"type": "string", **vocabulary("event_categories")},
+        **_LOCATION,
+        "description": {"type": "string", "maxLength": 4000},
+        "first_name": {"type": "string", "maxLength": 25},
+        "last_name": {"type": "string", "maxLength": 25},
+        "phone": {"type": "string", "maxLength": 30, "pattern": PHONE_INPUT_PATTERN},
+    },
+}
+_MEDIA = {"media": {"type": "string", "format": "binary", "description": "a photo"}}
+REPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {"schema": _REPORT},
+            "multipart/form-data": {
+                "schema": {**_REPORT, "properties": {**_REPORT["properties"], **_MEDIA}}
+            },
+            "application/json": {"schema": _REPORT},
+        },
+    }
+}
+
+
+@router.post(
+    "/requests.json",
+    openapi_extra=REPORT_BODY,
+    responses={
+        **responses(400, e400="a parameter missing or wrong, or a place outside every grid"),
+        **errors.responses(413),
+    },
+)
 async def create_request(request: Request, ctx: ReporterDep, settings: SettingsDep) -> list[dict]:
     """A new service request: ``service_code``, and ``lat``/``long`` (WGS84) or
     ``address_string`` (a known building's address); ``description``, ``first_name``,
@@ -200,13 +295,21 @@ async def create_request(request: Request, ctx: ReporterDep, settings: SettingsD
     return [{"service_request_id": str(event["id"]), "service_notice": notice, "account_id": None}]
 
 
-@router.get("/requests/{request_id}.json")
-def get_request(ctx: ReporterDep, settings: SettingsDep, request_id: str) -> list[dict]:
+@router.get("/requests/{request_id}.json", responses=responses(404))
+def get_request(
+    ctx: ReporterDep,
+    settings: SettingsDep,
+    request_id: Annotated[str, Path(json_schema_extra={"pattern": "^[0-9]+$"})],
+) -> list[dict]:
     """One public service request (as a list of one, as the standard has it)."""
     return [open311.one(ctx.conn, settings.events, request_id)]
 
 
-@router.get("/requests/{request_id}/media/{photo_id}", response_class=FileResponse)
+@router.get(
+    "/requests/{request_id}/media/{photo_id}",
+    response_class=FileResponse,
+    responses={**photos_content(), **responses(400, 404)},
+)
 def get_media(
     ctx: ReporterDep, settings: SettingsDep, request_id: int, photo_id: int
 ) -> FileResponse:

@@ -55,6 +55,10 @@ STAFF_PAGES = {
         "cameras.html",
         "the engineer's cameras (雪亮工程): map, coverage, problems, planning",
     ),
+    "/analytics": (
+        "analytics.html",
+        "the centre's analysis (研判分析): heatmap, hot spots, risk colours",
+    ),
 }
 
 
@@ -164,6 +168,49 @@ def _camera_rules(settings: Settings) -> dict:
     }
 
 
+def _analytics_rules(settings: Settings) -> dict:
+    """What the analysis page shows as configured: the five risk colours (most severe first,
+    each with its map colour and the least score that earns it; the last is the colour below
+    every threshold), the risk factors, the hot spots' confidence levels, the heatmap's
+    classes, the emerging hot spots' periods, and the centre's time zone (its days)."""
+    config = settings.analytics
+    thresholds = sorted(config.risk_thresholds.items(), key=lambda item: -item[1])
+    colours = [*thresholds, (config.risk_default_colour, None)]
+    return {
+        "time_zone": settings.events.time_zone,
+        "risk": {
+            "colours": [
+                {"key": key, "colour": config.risk_colour_hex.get(key), "min_score": least}
+                for key, least in colours
+            ],
+            "factors": {
+                name: {
+                    "label": f.label,
+                    "weight": f.weight,
+                    "normalise": f.normalise,
+                    "cap": f.cap,
+                    "min_colour": f.min_colour,
+                }
+                for name, f in config.risk_factors.items()
+            },
+            "window_days": config.risk_window_days,
+            "half_life_days": config.risk_half_life_days,
+        },
+        "hotspots": {
+            "levels": list(config.levels),
+            "permutations": config.permutations,
+            "weights": config.weights,
+            "fdr": config.fdr,
+        },
+        "heatmap": {
+            "bandwidth_m": config.heatmap_bandwidth_m,
+            "classes": config.heatmap_classes,
+            "colours": config.heatmap_colours,
+        },
+        "emerging": {"period": config.emerging_period, "periods": config.emerging_periods},
+    }
+
+
 def _labels(settings: Settings) -> dict[str, dict[str, str]]:
     """The configured vocabularies' labels by code, so pages never hard-code them."""
     people = settings.people
@@ -189,10 +236,12 @@ def map_config(ctx: MapRead, settings: SettingsDep) -> dict:
     config = _map_config(ctx.conn, settings, public=False)
     config["events"] = _event_rules(settings)
     config["cameras"] = _camera_rules(settings)
+    config["analytics"] = _analytics_rules(settings)
     config["user"] = {
         "username": ctx.principal.username,
         "role": ctx.principal.role,
         "jurisdiction": ctx.principal.jurisdiction,
+        "permissions": sorted(ctx.principal.permissions),
     }
     return config
 

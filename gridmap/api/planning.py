@@ -10,22 +10,30 @@ import geopandas as gpd
 import shapely
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from gridmap.api import exports
 from gridmap.api.deps import GridsRead, GridsWrite, RegionParam, SettingsDep
-from gridmap.api.geojson import feature_frame
-from gridmap.core.codes import parse_region_code
+from gridmap.api.errors import responses
+from gridmap.api.geojson import collection_schema, feature_frame
+from gridmap.api.params import Body, Int
+from gridmap.core.codes import REGION_CODE_PATTERN, parse_region_code
 from gridmap.core.errors import InvalidInput, NotFound
 from gridmap.layers import merges
 from gridmap.ops.balance import DivideOptions
 from gridmap.services import jobs, planning
 
-router = APIRouter(tags=["grid system planning"])
+# every route needs grids:read or grids:write (403 without it)
+router = APIRouter(tags=["grid system planning"], responses=responses(400, 403))
+
+REGION_CODE = {"pattern": REGION_CODE_PATTERN}
 
 
-class MergeBody(BaseModel):
-    region: str = Field(description="12-digit code of the region to merge")
-    base: str = Field(description="the department whose grids win overlaps")
+class LayerMergeBody(Body):
+    region: str = Field(
+        description="12-digit code of the region to merge", json_schema_extra=REGION_CODE
+    )
+    base: str = Field(min_length=1, description="the department whose grids win overlaps")
     reason: str | None = None
 
 
@@ -34,7 +42,7 @@ def start_merge(
     request: Request,
     ctx: GridsWrite,
     settings: SettingsDep,
-    body: MergeBody,
+    body: LayerMergeBody,
     background: BackgroundTasks,
 ) -> dict:
     """Merge the departments' newest layers of a region; poll the job for the report."""
@@ -55,7 +63,11 @@ def list_merges(ctx: GridsRead, region: RegionParam = None) -> dict:
     return {"merges": merges.runs(ctx.conn, region)}
 
 
-@router.get("/api/v1/merges/{merge_id}/crosswalk.csv", response_class=StreamingResponse)
+@router.get(
+    "/api/v1/merges/{merge_id}/crosswalk.csv",
+    response_class=StreamingResponse,
+    responses={**exports.formats("csv"), **responses(404)},
+)
 def crosswalk(ctx: GridsRead, merge_id: int) -> StreamingResponse:
     """Department grid ↔ unified grid, with the shared area and its share of both (CSV)."""
     frame = merges.crosswalk_frame(ctx.conn, merge_id)
@@ -70,10 +82,13 @@ def crosswalk(ctx: GridsRead, merge_id: int) -> StreamingResponse:
     )
 
 
-class DivideBody(BaseModel):
-    region: str
-    grids: int = Field(ge=1, le=999, description="how many grids")
-    points: dict = Field(description="GeoJSON FeatureCollection of weighted points, EPSG:4326")
+class DivideBody(Body):
+    region: str = Field(json_schema_extra=REGION_CODE)
+    grids: Int = Field(ge=1, le=999, description="how many grids")
+    points: dict = Field(
+        description="GeoJSON FeatureCollection of weighted points, EPSG:4326",
+        json_schema_extra=collection_schema(),
+    )
     weight: str | None = Field(default=None, description="the property holding each weight")
     method: Literal["azp", "bisect", "skater"] = "azp"
     block_size_m: float = Field(default=150.0, gt=0)
@@ -86,7 +101,7 @@ def _points(collection: dict, weight: str | None) -> gpd.GeoDataFrame:
     return frame
 
 
-@router.post("/api/v1/divide/preview", status_code=202)
+@router.post("/api/v1/divide/preview", status_code=202, responses=responses(404))
 def preview_division(
     request: Request,
     ctx: GridsRead,
@@ -111,18 +126,24 @@ def preview_division(
     return {"job": job_id, "status": f"/api/v1/jobs/{job_id}"}
 
 
-class AcceptBody(BaseModel):
-    region: str
-    proposal: dict = Field(description="the FeatureCollection a preview returned")
+PROPOSAL_PROPERTIES = ("code", "region_code", "name")
+
+
+class DivisionAcceptBody(Body):
+    region: str = Field(json_schema_extra=REGION_CODE)
+    proposal: dict = Field(
+        description="the FeatureCollection a preview returned",
+        json_schema_extra=collection_schema(*PROPOSAL_PROPERTIES),
+    )
     reason: str | None = None
 
 
-@router.post("/api/v1/divide/accept")
-def accept_division(ctx: GridsWrite, body: AcceptBody) -> dict:
+@router.post("/api/v1/divide/accept", responses=responses(404))
+def accept_division(ctx: GridsWrite, body: DivisionAcceptBody) -> dict:
     """Replace the region's grids with an accepted proposal (checked to cover the region)."""
     region = parse_region_code(body.region).code
     frame = feature_frame(body.proposal, "proposal", "grids (as a preview returned them)")
-    for column in ("code", "region_code", "name"):
+    for column in PROPOSAL_PROPERTIES:
         if column not in frame.columns:
             raise InvalidInput(f"proposal grids need a {column!r} property", field="proposal")
     cells = shapely.make_valid(frame.geometry.values)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from gridmap.api.deps import GridCodePath, PeopleCount, RegionCodePath, SettingsDep
+from gridmap.api.errors import responses
+from gridmap.api.params import CODE
 from gridmap.services import people
 
-router = APIRouter(tags=["people and places"])
+router = APIRouter(tags=["people and places"], responses=responses(400, 403, 404))
 
 
-@router.get("/api/v1/grids/{code}/profile")
+@router.get(f"/api/v1/grids/{CODE}/profile")
 def grid_profile(ctx: PeopleCount, settings: SettingsDep, code: GridCodePath) -> dict:
     """The grid profile (网格画像): households, population by kind, age pyramid, key groups,
     places, organisations and facilities of a grid or micro-grid."""

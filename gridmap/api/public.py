@@ -5,25 +5,27 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
 
 from gridmap.api.deps import BBoxDep, PageDep, PublicDep
-from gridmap.api.links import geojson_page
+from gridmap.api.errors import responses
+from gridmap.api.links import GeoJSONResponse, geojson_page
 from gridmap.core.errors import InvalidInput, NotFound
 from gridmap.layers import grid_workers, grids
 
-router = APIRouter(prefix="/public", tags=["public"])
+router = APIRouter(prefix="/public", tags=["public"], responses=responses(400))
 
 
-@router.get("/grids", response_class=JSONResponse)
-def public_grids(request: Request, ctx: PublicDep, page: PageDep, bbox: BBoxDep = None):
+@router.get("/grids", response_class=GeoJSONResponse)
+def public_grids(
+    request: Request, ctx: PublicDep, page: PageDep, bbox: BBoxDep = None
+) -> GeoJSONResponse:
     """Grid outlines as GeoJSON with ``code`` and ``name`` only, by bounding box."""
     where = grids.GridFilter(bbox=bbox.as_tuple() if bbox else None)
     features, total = grids.list_grids(ctx.conn, where, page.limit, page.offset, public=True)
     return geojson_page(request, page, features, total)
 
 
-@router.get("/find")
+@router.get("/find", responses=responses(404, e404="no grid at that point"))
 def find_my_grid(
     ctx: PublicDep,
     lon: Annotated[float | None, Query(ge=-180, le=180)] = None,

@@ -7,11 +7,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 
 from gridmap.api.deps import PageDep, ParentParam, RegionCodePath, RegionsRead
+from gridmap.api.errors import responses
 from gridmap.api.links import page_links
 from gridmap.core.errors import NotFound
 from gridmap.layers import regions
 
-router = APIRouter(prefix="/api/v1/regions", tags=["regions"])
+# every route needs regions:read (403 without it); a bad code or page is a 400
+router = APIRouter(prefix="/api/v1/regions", tags=["regions"], responses=responses(400, 403))
 
 Level = Literal["province", "city", "county", "township", "village"]
 
@@ -34,7 +36,7 @@ def list_regions(
     }
 
 
-@router.get("/{code}")
+@router.get("/{code}", responses=responses(404))
 def get_region(ctx: RegionsRead, code: RegionCodePath) -> dict:
     """One region as a GeoJSON Feature (``geometry`` is null when it has no boundary yet)."""
     feature = regions.get_region(ctx.conn, code)

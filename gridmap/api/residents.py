@@ -8,20 +8,37 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from gridmap.api.deps import CurrentUser, PageDep, SettingsDep
+from gridmap.api.errors import responses
 from gridmap.api.links import page_links
 from gridmap.core import pii
-from gridmap.core.codes import CodeError, parse_grid_code, parse_region_code
+from gridmap.core.codes import (
+    GRID_CODE_PATTERN,
+    REGION_CODE_PATTERN,
+    CodeError,
+    parse_grid_code,
+    parse_region_code,
+)
 from gridmap.core.errors import InvalidInput, NotFound
 from gridmap.layers import buildings
 from gridmap.layers import residents as resident_rows
 from gridmap.services import people
 
-router = APIRouter(tags=["people and places"])
+# residents are for roles that may count or read them (403 for others)
+router = APIRouter(tags=["people and places"], responses=responses(403))
 
 Masked = Annotated[bool, Query(description="show masked ID numbers and phones even if allowed")]
 Purpose = Annotated[
     str | None, Query(max_length=200, description="why personal data is read (audited)")
 ]
+
+
+def _region_prefix(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return parse_region_code(value).prefix
+    except CodeError as error:
+        raise InvalidInput(str(error), field="region") from None
 
 
 def _grid_param(value: str | None) -> str | None:
@@ -33,14 +50,25 @@ def _grid_param(value: str | None) -> str | None:
         raise InvalidInput(str(error), field="grid") from None
 
 
-@router.get("/api/v1/residents")
+@router.get("/api/v1/residents", responses=responses(400))
 def list_residents(
     request: Request,
     ctx: CurrentUser,
     settings: SettingsDep,
     page: PageDep,
-    grid: Annotated[str | None, Query(description="15-digit grid or 17-digit micro-grid")] = None,
-    region: Annotated[str | None, Query(description="12-digit region code")] = None,
+    grid: Annotated[
+        str | None,
+        Query(
+            description="15-digit grid or 17-digit micro-grid",
+            json_schema_extra={"pattern": GRID_CODE_PATTERN},
+        ),
+    ] = None,
+    region: Annotated[
+        str | None,
+        Query(
+            description="12-digit region code", json_schema_extra={"pattern": REGION_CODE_PATTERN}
+        ),
+    ] = None,
     household: Annotated[int | None, Query(ge=1)] = None,
     id_number: Annotated[
         str | None, Query(max_length=18, description="exact look-up by ID number (keyed hash)")
@@ -57,7 +85,7 @@ def list_residents(
     id_hash = (
         pii.vault(settings).lookup_hash("id", id_number.strip().upper()) if id_number else None
     )
-    prefix = parse_region_code(region).prefix if region else None
+    prefix = _region_prefix(region)
     rows, total = resident_rows.list_residents(
         ctx.conn,
         grid=_grid_param(grid),
@@ -80,7 +108,7 @@ def list_residents(
     }
 
 
-@router.get("/api/v1/households/{household_id}")
+@router.get("/api/v1/households/{household_id}", responses=responses(404))
 def get_household(
     ctx: CurrentUser,
     settings: SettingsDep,

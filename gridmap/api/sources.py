@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from gridmap.api.deps import GridsRead
+from gridmap.api.errors import responses
 from gridmap.layers import sources
 
-router = APIRouter(tags=["department layers"])
+router = APIRouter(tags=["department layers"], responses=responses(403))
 
 
 @router.get("/api/v1/sources")

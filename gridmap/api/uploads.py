@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
 
 from gridmap.api.deps import CurrentUser, GridsWrite, SettingsDep, check_permission
+from gridmap.api.errors import responses
 from gridmap.core.errors import InvalidInput
 from gridmap.core.settings import Settings
 from gridmap.ingest.readers import TABULAR, VECTOR
@@ -17,7 +18,8 @@ from gridmap.ingest.report import ImportReport
 from gridmap.ingest.sources import import_department_grids
 from gridmap.services import imports, jobs
 
-router = APIRouter(tags=["uploads"])
+# a file of the wrong kind is a 400 (what it holds is judged by the job, row by row)
+router = APIRouter(tags=["uploads"], responses=responses(400))
 
 _SAFE_NAME = re.compile(r"[^\w.\-]+")
 
@@ -76,7 +78,7 @@ def upload_grids(
     settings: SettingsDep,
     background: BackgroundTasks,
     file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage or zipped Shapefile")],
-    department: Annotated[str, Form()],
+    department: Annotated[str, Form(min_length=1)],
     crs: Annotated[str | None, Form(description="EPSG:…, GCJ-02, BD-09; else the file's")] = None,
     code_field: Annotated[str | None, Form()] = None,
     name_field: Annotated[str | None, Form()] = None,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from gridmap.api.deps import UsersRead
+from gridmap.api.errors import responses
 from gridmap.layers import users
 
-router = APIRouter(prefix="/api/v1/users", tags=["users"])
+router = APIRouter(prefix="/api/v1/users", tags=["users"], responses=responses(403))
 
 
 @router.get("")

@@ -15,7 +15,9 @@ from typing import Final
 
 __all__ = [
     "DEVICE_TYPES",
+    "GRID_CODE_PATTERN",
     "PROVINCE_CODES",
+    "REGION_CODE_PATTERN",
     "CameraId",
     "CodeError",
     "GridCode",
@@ -314,6 +316,24 @@ def parse_region_code(code: object) -> RegionCode:
     level = _region_level(code, text)
     parts = (text[start:end] for _, start, end in _REGION_PARTS)
     return RegionCode(text, level, *parts)
+
+
+# The formats above as regular expressions (ECMA-262 and Python alike), for schemas that
+# must say what a parser accepts: the OpenAPI document's parameters. Surrounding whitespace,
+# which the parsers strip, is not part of them.
+_PROVINCE_RE: Final = "(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[12])"
+_NONZERO_2: Final = "(?:0[1-9]|[1-9][0-9])"
+_NONZERO_3: Final = "(?:00[1-9]|0[1-9][0-9]|[1-9][0-9]{2})"
+# township or village: a city part, any county part (cities without counties have 00), a
+# township part, any village part
+_TOWN_OR_VILLAGE_RE: Final = f"{_PROVINCE_RE}{_NONZERO_2}[0-9]{{2}}{_NONZERO_3}[0-9]{{3}}"
+REGION_CODE_PATTERN: Final = (
+    f"^{_PROVINCE_RE}(?:0{{10}}|{_NONZERO_2}(?:0{{8}}|{_NONZERO_2}0{{6}}"
+    f"|[0-9]{{2}}{_NONZERO_3}[0-9]{{3}}))$"
+)
+"""What `parse_region_code` accepts (without surrounding whitespace)."""
+GRID_CODE_PATTERN: Final = f"^{_TOWN_OR_VILLAGE_RE}{_NONZERO_3}(?:{_NONZERO_2})?$"
+"""What `parse_grid_code` accepts without a ``parent`` (grids and micro-grids)."""
 
 
 def region_level(code: object) -> RegionLevel:

@@ -19,7 +19,7 @@ import numpy as np
 import shapely
 
 from gridmap.core.errors import InvalidInput
-from gridmap.ingest.vector import read_vector
+from gridmap.ingest.vector import parse_crs, read_vector
 from gridmap.ops.chinacrs import bd09_to_wgs84, gcj02_to_wgs84, parse_china_crs
 
 Row = list[str | None]
@@ -205,8 +205,8 @@ def to_wgs84_arrays(
     if china == "BD-09":
         return bd09_to_wgs84(lon, lat)
     if crs and crs.upper() not in ("EPSG:4326", "WGS84", "CGCS2000", "EPSG:4490"):
-        from pyproj import CRS, Transformer
+        from pyproj import Transformer
 
-        transformer = Transformer.from_crs(CRS.from_user_input(crs), "EPSG:4326", always_xy=True)
+        transformer = Transformer.from_crs(parse_crs(crs), "EPSG:4326", always_xy=True)
         return transformer.transform(lon, lat)
     return lon, lat

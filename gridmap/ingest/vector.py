@@ -55,7 +55,7 @@ def read_vector(path: str | Path, crs: str | None = None) -> gpd.GeoDataFrame:
         frame["geometry"] = to_wgs84(frame.geometry.values, china)
         return frame
     if crs:
-        frame = frame.set_crs(_parse_crs(crs), allow_override=True)
+        frame = frame.set_crs(parse_crs(crs), allow_override=True)
     elif frame.crs is None:
         raise InvalidInput(
             f"file {str(path)!r} declares no CRS: say which it is (e.g. --crs EPSG:4326, "
@@ -65,7 +65,8 @@ def read_vector(path: str | Path, crs: str | None = None) -> gpd.GeoDataFrame:
     return frame.to_crs(WGS84)
 
 
-def _parse_crs(value: str) -> CRS:
+def parse_crs(value: str) -> CRS:
+    """A CRS as pyproj reads it (EPSG code, WKT, PROJ), or 400 naming the value."""
     try:
         return CRS.from_user_input(value)
     except CRSError as exc:
@@ -182,7 +183,7 @@ def read_points(path: str | Path, crs: str | None = None) -> gpd.GeoDataFrame:
     frame = gpd.GeoDataFrame(
         table.drop(columns=[x, y]),
         geometry=gpd.points_from_xy(xs, ys),
-        crs=WGS84 if china or not crs else _parse_crs(crs),
+        crs=WGS84 if china or not crs else parse_crs(crs),
     )
     if china:
         frame["geometry"] = to_wgs84(frame.geometry.values, china)

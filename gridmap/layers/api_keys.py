@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import BYTEA
 
 from gridmap.db import sql
 from gridmap.db.schema import identity_id, metadata, now_column
+from gridmap.db.scope import checked
 
 # api_keys (个人访问密钥)
 api_keys_table = sa.Table(
@@ -76,9 +77,9 @@ def revoke(conn: Connection, key_id: int) -> bool:
     )
 
 
-def check(conn: Connection, prefix: str, secret_hash: bytes) -> dict[str, Any] | None:
-    """The key's user (role and jurisdiction as they are now) when the key is live, else None."""
-    row = conn.execute(
-        text("SELECT * FROM gridmap_api_key_check(:p, :h)"), {"p": prefix, "h": secret_hash}
-    ).first()
-    return None if row is None else dict(row._mapping)
+def check(conn: Connection, prefix: str, secret_hash: bytes, grants: str) -> dict[str, Any] | None:
+    """The key's user (role and jurisdiction as they are now) when the key is live, else None;
+    the transaction is told who is asking in the same statement (``db.scope.checked``:
+    ``grants`` is each role's permissions)."""
+    check = "gridmap_api_key_check(%(p)s, %(h)s)"
+    return checked(conn, check, {"p": prefix, "h": secret_hash}, grants)

@@ -14,8 +14,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection, text
 
+from gridmap.db.features import FeatureTable, Property
 from gridmap.db.schema import flag, identity_id, metadata, multipolygon
-from gridmap.layers.ties import located_columns, located_indexes
+from gridmap.layers.ties import TIE_PROPERTIES, located_columns, located_indexes
 
 # buildings (房屋/楼栋): footprint or point, tied to a grid and micro-grid
 buildings_table = sa.Table(
@@ -92,6 +93,28 @@ households_table = sa.Table(
     sa.Index("households_building_idx", "building_id"),
     sa.Index("households_unit_idx", "unit_id"),
     comment="households (户): registered (户籍户) or not",
+)
+
+
+# the OGC collection ``buildings``: a footprint where there is one, else the point
+FEATURES = FeatureTable(
+    table="buildings",
+    alias="b",
+    key="id",
+    key_type="integer",
+    geometry=("footprint", "pt"),
+    geometry_type="geometry",
+    order="b.code",
+    properties=(
+        Property("id", "integer", "record number"),
+        Property("code", "string", "building code"),
+        Property("address", "string", "address of the building (门牌地址)"),
+        Property("name", "string", "name of the building"),
+        Property("floors", "integer", "number of floors"),
+        Property("use", "string", "use: residential, rural_house, commercial, …"),
+        Property("year", "integer", "year built"),
+        *TIE_PROPERTIES,
+    ),
 )
 
 

@@ -8,7 +8,6 @@ configured pixel density, minus what buildings hide).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +16,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from gridmap.db import sql
+from gridmap.db.features import FeatureTable, Property
 from gridmap.db.schema import code_type, flag, identity_id, metadata, now_column, point
 
 # cameras (摄像机, 一机一档)
@@ -480,60 +480,80 @@ def sector_tile(
     )
 
 
-_PROPERTIES = """json_build_object('id', c.id, 'device_id', c.device_id, 'name', c.name,
-    'ptz_type', c.ptz_type, 'status', c.status, 'direction', c.direction, 'hfov', c.hfov,
-    'height', c.height, 'grid_code', c.grid_code, 'region_code', c.region_code,
-    'planned', c.planned{extra})"""
-_VIEW_PROPERTIES = (
-    ", 'area_m2', round(c.sector_area_m2::numeric, 1), 'range_m',"
-    " round(c.sector_range_m::numeric, 1), 'defaults', c.sector_defaults, 'drawn_at', c.sector_at"
+_CAMERA = (
+    Property("id", "integer", "record number"),
+    Property("device_id", "string", "GB/T 28181 20-digit device ID"),
+    Property("name", "string", "device name (设备名称)"),
+    Property("ptz_type", "integer", "1 dome, 2 half-dome, 3 fixed bullet, 4 remote bullet"),
+    Property("status", "string", "online or faulty"),
+    Property("direction", "number", "viewing direction, degrees clockwise from north"),
+    Property("hfov", "number", "horizontal field of view, degrees"),
+    Property("height", "number", "mounting height, m"),
+    Property("grid_code", "string", "15-digit grid it stands in (null: in no grid)"),
+    Property("region_code", "string", "12-digit region it belongs to"),
+    Property("planned", "boolean", "a planned site, not yet built"),
 )
 
-
-@dataclass(frozen=True)
-class _Collection:
-    """Cameras as an OGC collection: their points, or what they see (their view sectors)."""
-
-    geometry: str
-    extra: str = ""
-
-    @property
-    def _feature(self) -> str:
-        properties = _PROPERTIES.format(extra=self.extra)
-        return (
-            "json_build_object('type', 'Feature', 'id', c.id, 'geometry',"
-            f" ST_AsGeoJSON(c.{self.geometry}, 7)::json, 'properties', {properties})"
-        )
-
-    def features(
-        self, conn: Connection, bbox: sql.BBox | None, limit: int, offset: int
-    ) -> tuple[list[dict[str, Any]], int]:
-        where = sql.Where().bbox(f"c.{self.geometry}", bbox)
-        where.add(f"c.{self.geometry} IS NOT NULL")
-        found = conn.execute(
-            text(f"SELECT {self._feature} FROM cameras c WHERE {where.sql} {sql.page('c.id')}"),
-            {**where.params, "limit": limit, "offset": offset},
-        ).scalars()
-        return list(found), sql.matched(conn, "cameras c", where)
-
-    def feature(self, conn: Connection, key: str) -> dict[str, Any] | None:
-        if not key.isdigit():
-            return None
-        return conn.execute(
-            text(
-                f"SELECT {self._feature} FROM cameras c"
-                f" WHERE c.id = :id AND c.{self.geometry} IS NOT NULL"
-            ),
-            {"id": int(key)},
-        ).scalar()
-
-    def extent(self, conn: Connection) -> list[float] | None:
-        return sql.extent(conn, "cameras", self.geometry)
-
-
-# the OGC collections ``cameras`` and ``camera_sectors``
-POINTS = _Collection("pt")
-VIEWS = _Collection("sector", _VIEW_PROPERTIES)
+# the OGC collections ``cameras`` (their points) and ``camera_sectors`` (what they see)
+POINTS = FeatureTable(
+    table="cameras",
+    alias="c",
+    key="id",
+    key_type="integer",
+    geometry=("pt",),
+    geometry_type="point",
+    order="c.id",
+    properties=_CAMERA,
+)
+VIEWS = FeatureTable(
+    table="cameras",
+    alias="c",
+    key="id",
+    key_type="integer",
+    geometry=("sector",),
+    geometry_type="polygon",
+    where="c.sector IS NOT NULL",
+    temporal="drawn_at",
+    order="c.id",
+    properties=(
+        *_CAMERA,
+        Property(
+            "area_m2",
+            "number",
+            "area seen, m²",
+            "c.sector_area_m2",
+            "round(c.sector_area_m2::numeric, 1)",
+        ),
+        Property(
+            "range_m",
+            "number",
+            "range at the configured pixel density (DORI), m",
+            "c.sector_range_m",
+            "round(c.sector_range_m::numeric, 1)",
+        ),
+        Property(
+            "defaults", "array", "archive fields the view took defaults for", "c.sector_defaults"
+        ),
+        Property("drawn_at", "date-time", "when the view was drawn", "c.sector_at"),
+    ),
+)
+# the OGC collection ``natural_villages`` (自然村)
+NATURAL_VILLAGES = FeatureTable(
+    table="natural_villages",
+    alias="v",
+    key="id",
+    key_type="integer",
+    geometry=("geom",),
+    geometry_type="geometry",
+    order="v.code",
+    properties=(
+        Property("id", "integer", "record number"),
+        Property("code", "string", "natural village code"),
+        Property("name", "string", "natural village name"),
+        Property("region_code", "string", "12-digit administrative village it lies in"),
+        Property("generated", "boolean", "generated (demo), not surveyed"),
+    ),
+)
 
 
 # -- views (可视域) ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from geoalchemy2 import Geometry
 from sqlalchemy import Connection, text
 
+from gridmap.db import sql
 from gridmap.db.schema import identity_id, metadata, now_column
 
 # layer_changes (图层变更): one row per statement that wrote a table tiles draw
@@ -23,24 +24,28 @@ layer_changes_table = sa.Table(
 )
 
 # the newest change of the tables, and whether one after ``since`` touches the tile's box
+# (psycopg's parameters: run on the driver's cursor, ``sql.driver_row``)
 _STATE = """
-    SELECT (SELECT coalesce(max(id), 0) FROM layer_changes WHERE layer = ANY (:tables)),
-           CAST(:since AS bigint) IS NOT NULL AND EXISTS (
+    SELECT (SELECT coalesce(max(id), 0) FROM layer_changes WHERE layer = ANY (%(tables)s))
+             AS version,
+           CAST(%(since)s AS bigint) IS NOT NULL AND EXISTS (
              SELECT 1 FROM layer_changes c
-              WHERE c.layer = ANY (:tables) AND c.id > :since
-                AND (c.box IS NULL OR c.box && ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326)))
+              WHERE c.layer = ANY (%(tables)s) AND c.id > %(since)s
+                AND (c.box IS NULL
+                     OR c.box && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326)))
+             AS touched
 """
 
 
 def state(
     conn: Connection, tables: list[str], tile: tuple[int, int, int], since: int | None
 ) -> tuple[int, bool]:
-    """(the tables' version now, whether a change after ``since`` reaches the tile)."""
+    """(the tables' version now, whether a change after ``since`` reaches the tile); asked
+    before every kept tile is served, so run on the driver's cursor (``sql.driver_row``)."""
     z, x, y = tile
-    version, touched = conn.execute(
-        text(_STATE), {"tables": tables, "since": since, "z": z, "x": x, "y": y}
-    ).one()
-    return int(version), bool(touched)
+    row = sql.driver_row(conn, _STATE, {"tables": tables, "since": since, "z": z, "x": x, "y": y})
+    assert row is not None  # an aggregate: always one row
+    return int(row["version"]), bool(row["touched"])
 
 
 def version(conn: Connection, tables: list[str]) -> int:

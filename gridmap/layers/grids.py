@@ -19,6 +19,7 @@ from sqlalchemy import Connection, text
 
 from gridmap.core.errors import InvalidInput
 from gridmap.db import sql
+from gridmap.db.features import FeatureTable, Property
 from gridmap.db.schema import code_type, flag, metadata, multipolygon, now_column
 
 # grids (网格): the merged grid system (多网合一), 15-digit grids and 17-digit micro-grids (微网格)
@@ -245,6 +246,39 @@ def extent(conn: Connection) -> list[float] | None:
     return sql.extent(conn, "grids")
 
 
+# the OGC collection ``grids``
+FEATURES = FeatureTable(
+    table="grids",
+    alias="g",
+    key="code",
+    key_type="string",
+    geometry=("boundary",),
+    geometry_type="multipolygon",
+    order="g.code",
+    temporal="updated_at",
+    properties=(
+        Property(
+            "code", "string", "grid code: the village's 12 digits + 3 (grid) or + 5 (micro-grid)"
+        ),
+        Property("name", "string", "grid name"),
+        Property("kind", "string", "kind of grid (ordinary, or a special grid such as a park)"),
+        Property("purpose", "string", "what a special grid is for"),
+        Property("region_code", "string", "12-digit code of the village or community it lies in"),
+        Property("parent_grid_code", "string", "a micro-grid's grid (null for a grid)"),
+        Property(
+            "area_km2",
+            "number",
+            "area in km², measured in the metric CRS",
+            output="round(g.area_km2::numeric, 4)::float",
+        ),
+        Property("generated", "boolean", "drawn by gridmap (demo or generated), not surveyed"),
+        Property("version", "integer", "edit count: 1 when created, +1 each change"),
+        Property("created_at", "date-time", "when the grid was created"),
+        Property("updated_at", "date-time", "when it last changed"),
+    ),
+)
+
+
 def count(conn: Connection) -> int:
     return conn.execute(text("SELECT count(*) FROM grids")).scalar_one()
 
@@ -259,6 +293,16 @@ _TILE_PROPERTIES = {
 }
 
 
+# zoomed out, one feature a township (乡镇/街道) from its outline, with how many grids of it the
+# caller sees: townships the caller sees no grid of are left out (nothing in it is personal)
+_TOWNSHIP_TILE_PROPERTIES = """g.code, g.name, g.code AS township, g.generated, false AS micro,
+    'township' AS level, n.grids"""
+_TOWNSHIP_GRIDS = (
+    "regions g CROSS JOIN LATERAL (SELECT count(*)::int AS grids FROM grids x"
+    f" WHERE {sql.code_range('x.code', 'g.prefix')} AND length(x.code) = 15) n"
+)
+
+
 def tile(
     conn: Connection,
     z: int,
@@ -267,11 +311,25 @@ def tile(
     limit: int,
     public: bool = False,
     micro_min_zoom: int = 14,
+    outline_below: int = 0,
 ) -> bytes:
-    """Mapbox vector tile of grids (layer ``grids``); micro-grids only from ``micro_min_zoom``.
+    """Mapbox vector tile of grids (layer ``grids``); micro-grids only from ``micro_min_zoom``;
+    below ``outline_below`` the outlines of the townships holding them instead (thousands of
+    grids would be a few pixels each), as features with ``level`` 'township' and ``grids``.
 
     ``public`` keeps only what a resident may see (code, name, township).
     """
+    if z < outline_below:
+        return sql.mvt(
+            conn,
+            "grids",
+            _TOWNSHIP_GRIDS,
+            _TOWNSHIP_TILE_PROPERTIES,
+            (z, x, y),
+            limit,
+            where="g.level = 'township' AND n.grids > 0",
+            order="g.code",
+        )
     return sql.mvt(
         conn,
         "grids",

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from gridmap.db.features import FeatureTable, Property
 from gridmap.db.schema import flag, identity_id, metadata, multipolygon
-from gridmap.layers.ties import located_columns, located_indexes
+from gridmap.layers.ties import TIE_PROPERTIES, located_columns, located_indexes
 
 # places (场所): key places and the nine small places (九小场所); must_visit: 必到点
 places_table = sa.Table(
@@ -70,4 +71,58 @@ organisations_table = sa.Table(
     sa.CheckConstraint("code <> ''", name="organisations_code_check"),
     *located_indexes("organisations"),
     comment="organisations (组织): enterprises, social organisations, party branches",
+)
+
+# the OGC collections ``places``, ``things`` and ``organisations``
+PLACES = FeatureTable(
+    table="places",
+    alias="p",
+    key="id",
+    key_type="integer",
+    geometry=("footprint", "pt"),
+    geometry_type="geometry",
+    order="p.code",
+    properties=(
+        Property("id", "integer", "record number"),
+        Property("code", "string", "place code"),
+        Property("name", "string", "name of the place"),
+        Property("kind", "string", "kind: school, market, small_shop, … (configuration)"),
+        Property("address", "string", "address of the place"),
+        Property("must_visit", "boolean", "a must-visit point (必到点) of the daily patrol"),
+        *TIE_PROPERTIES,
+    ),
+)
+THINGS = FeatureTable(
+    table="things",
+    alias="t",
+    key="id",
+    key_type="integer",
+    geometry=("pt",),
+    geometry_type="point",
+    order="t.code",
+    properties=(
+        Property("id", "integer", "record number"),
+        Property("code", "string", "facility code"),
+        Property("category", "string", "facility category code (hydrant, manhole, lamp, …)"),
+        Property("name", "string", "name of the facility"),
+        *TIE_PROPERTIES,
+    ),
+)
+ORGANISATIONS = FeatureTable(
+    table="organisations",
+    alias="o",
+    key="id",
+    key_type="integer",
+    geometry=("pt",),
+    geometry_type="point",
+    order="o.id",
+    properties=(
+        Property("id", "integer", "record number"),
+        Property("code", "string", "organisation code (unified social credit code or local)"),
+        Property("name", "string", "name of the organisation"),
+        Property("kind", "string", "kind: enterprise, social_org, party_branch, … (configuration)"),
+        Property("address", "string", "address of the organisation"),
+        Property("building_id", "integer", "building it is in"),
+        *TIE_PROPERTIES,
+    ),
 )

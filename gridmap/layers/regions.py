@@ -16,6 +16,7 @@ from sqlalchemy import Connection, text
 
 from gridmap.data import data_path
 from gridmap.db import sql
+from gridmap.db.features import FeatureTable, Property
 from gridmap.db.schema import code_type, flag, metadata, multipolygon, now_column
 
 # regions (行政区划): administrative divisions, 12-digit statistical codes
@@ -300,22 +301,21 @@ def generated_count(conn: Connection) -> int:
     return conn.execute(text("SELECT count(*) FROM regions WHERE generated")).scalar_one()
 
 
-def list_features(
-    conn: Connection, bbox: sql.BBox | None, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
-    """Regions that have a boundary, as GeoJSON Features by code, and how many match."""
-    where = sql.Where(["boundary IS NOT NULL"]).bbox("boundary", bbox)
-    rows = conn.execute(
-        text(
-            f"""
-            SELECT json_build_object('type', 'Feature', 'id', code,
-                     'geometry', ST_AsGeoJSON(boundary, 7)::json,
-                     'properties', json_build_object('code', code, 'name', name, 'level', level,
-                                                     'parent_code', parent_code,
-                                                     'generated', generated))
-              FROM regions WHERE {where.sql} {sql.page("code")}
-            """
-        ),
-        {**where.params, "limit": limit, "offset": offset},
-    ).scalars()
-    return list(rows), sql.matched(conn, "regions", where)
+# the OGC collection ``regions``: divisions that have a boundary
+FEATURES = FeatureTable(
+    table="regions",
+    alias="r",
+    key="code",
+    key_type="string",
+    geometry=("boundary",),
+    geometry_type="multipolygon",
+    where="r.boundary IS NOT NULL",
+    order="r.code",
+    properties=(
+        Property("code", "string", "12-digit statistical division code (统计用区划代码)"),
+        Property("name", "string", "name of the division"),
+        Property("level", "string", "province, city, county, township or village"),
+        Property("parent_code", "string", "code of the division it belongs to"),
+        Property("generated", "boolean", "boundary drawn by gridmap (demo), not surveyed"),
+    ),
+)

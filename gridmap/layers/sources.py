@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, text
 
 from gridmap.db import sql
+from gridmap.db.features import FeatureTable, Property
 from gridmap.db.schema import (
     actor,
     code_type,
@@ -78,6 +79,26 @@ source_grids_table = sa.Table(
     ),
     sa.Index("source_grids_boundary_idx", "boundary", postgresql_using="gist"),
     sa.Index("source_grids_region_idx", "region_code"),
+)
+
+# the OGC collection ``source_grids``: every department grid as imported, each layer's own
+FEATURES = FeatureTable(
+    table="source_grids",
+    alias="s",
+    key="id",
+    key_type="integer",
+    geometry=("boundary",),
+    geometry_type="multipolygon",
+    order="s.source_id DESC, s.feature_index",
+    properties=(
+        Property("id", "integer", "record number"),
+        Property("source_id", "integer", "the imported layer (GET /api/v1/sources)"),
+        Property("department", "string", "department whose grid it is (党建, 综治, 城管, 警务 …)"),
+        Property("source_code", "string", "the department's own code of the grid"),
+        Property("name", "string", "the department's name of the grid"),
+        Property("region_code", "string", "smallest loaded region containing it"),
+        Property("repaired", "boolean", "its geometry was repaired on import"),
+    ),
 )
 
 

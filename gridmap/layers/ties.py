@@ -16,6 +16,7 @@ from sqlalchemy import Connection, text
 
 from gridmap.core.signals import GridChange
 from gridmap.db import sql
+from gridmap.db.features import Property
 from gridmap.db.schema import actor, code_type, flag, identity_id, metadata, now_column, point
 
 
@@ -74,6 +75,13 @@ tie_history_table = sa.Table(
 
 
 LOCATED = ("buildings", "places", "things", "organisations", "events", "cameras")
+
+# what every located table's OGC collection tells of its tie
+TIE_PROPERTIES = (
+    Property("grid_code", "string", "15-digit grid it lies in"),
+    Property("micro_code", "string", "17-digit micro-grid it lies in"),
+    Property("generated", "boolean", "generated (demo), not surveyed"),
+)
 
 
 def retie(conn: Connection, area_wkb: bytes | None = None) -> dict[str, int]:

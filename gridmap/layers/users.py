@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gridmap.core.errors import Conflict, NotFound
 from gridmap.db.schema import code_type, counter, flag, identity_id, metadata, now_column
+from gridmap.db.scope import checked
 
 # users (用户): accounts, their role and jurisdiction (管辖范围)
 users_table = sa.Table(
@@ -193,12 +194,11 @@ def open_session(
     )
 
 
-def check_session(conn: Connection, jti: str) -> dict[str, Any] | None:
-    """The live session's user (role and jurisdiction as they are now), or None."""
-    row = conn.execute(
-        text("SELECT * FROM gridmap_auth_check(CAST(:jti AS uuid))"), {"jti": jti}
-    ).first()
-    return None if row is None else dict(row._mapping)
+def check_session(conn: Connection, jti: str, grants: str) -> dict[str, Any] | None:
+    """The live session's user (role and jurisdiction as they are now), or None; the
+    transaction is told who is asking in the same statement (``db.scope.checked``: ``grants``
+    is each role's permissions)."""
+    return checked(conn, "gridmap_auth_check(CAST(%(jti)s AS uuid))", {"jti": jti}, grants)
 
 
 def revoke_session(conn: Connection, jti: str) -> bool:

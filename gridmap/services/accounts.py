@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 import time
@@ -15,6 +16,7 @@ from gridmap.core import auth
 from gridmap.core.access import ALL, Principal, scope_of
 from gridmap.core.errors import Forbidden, GridmapError, InvalidInput, Unauthorized
 from gridmap.core.settings import Settings
+from gridmap.db.scope import permissions_setting
 from gridmap.layers import audit, events, users
 
 USERNAME_RULE = "2-64 characters: letters, digits, _ . @ -"
@@ -233,10 +235,26 @@ def principal_of(
     )
 
 
+def grants(settings: Settings) -> str:
+    """Each role's ``gridmap.permissions`` as JSON, for checking a caller and telling the
+    transaction who is asking in one statement (``db.scope.checked``); made once per settings."""
+    made = _GRANTS.get(id(settings))
+    if made is None or made[0] is not settings:
+        roles = settings.auth.role_permissions
+        mapping = {r: permissions_setting(settings.auth.permissions(r)) for r in roles}
+        made = _GRANTS[id(settings)] = (settings, json.dumps(mapping))
+    return made[1]
+
+
+_GRANTS: dict[int, tuple[Settings, str]] = {}
+
+
 def authenticate(conn: Connection, settings: Settings, token: str) -> Principal:
-    """The principal of a signed token whose session is live; Unauthorized otherwise."""
+    """The principal of a signed token whose session is live; Unauthorized otherwise. The
+    transaction is told who is asking (row-level security) in the statement that checks the
+    session."""
     claims = auth.decode_token(auth.signing_key(settings), token)
-    row = users.check_session(conn, claims["jti"])
+    row = users.check_session(conn, claims["jti"], grants(settings))
     if row is None:
         raise Unauthorized("the session has ended (signed out, expired or disabled): sign in again")
     return principal_of(row, settings, row["kind"], claims["jti"], claims.get("csrf"))

@@ -24,7 +24,7 @@ from libpysal.weights import W
 from sqlalchemy import Connection
 
 from gridmap.core.access import Principal
-from gridmap.core.errors import InvalidInput
+from gridmap.core.errors import NotFound
 from gridmap.core.plain import plain
 from gridmap.core.settings import Settings
 from gridmap.layers import analytics as rows
@@ -81,7 +81,7 @@ def units_of(conn: Connection, prefix: str | None) -> gpd.GeoDataFrame:
     """The caller's grids under ``prefix`` with their outlines (and those as GeoJSON)."""
     codes = tuple(rows.unit_codes(conn, prefix))
     if not codes:
-        raise InvalidInput("no grids to analyse in this region (or in your jurisdiction)")
+        raise NotFound("no grids to analyse in this region (or in your jurisdiction)")
 
     def read() -> gpd.GeoDataFrame:
         frame = pd.DataFrame(rows.units(conn, prefix))
@@ -290,16 +290,20 @@ def forecast_check(
     trained, tested = _points(conn, train), _points(conn, test)
     options = options_from(settings)
     bandwidth = settings.analytics.heatmap_bandwidth_m
-    table = judge_maps(
-        units, trained, tested, options, bandwidth, shares, weights_for(conn, units, options)
-    )
-    return {
+    found = {
         "split": split.isoformat(),
         "train_events": len(trained),
         "test_events": len(tested),
         "bandwidth_m": bandwidth,
-        "comparisons": plain(table),
+        "comparisons": [],
     }
+    if len(trained) == 0:
+        # no map can be drawn from nothing: nothing to judge
+        return {**found, "note": "no events before split to learn from"}
+    table = judge_maps(
+        units, trained, tested, options, bandwidth, shares, weights_for(conn, units, options)
+    )
+    return {**found, "comparisons": plain(table)}
 
 
 def risk_colours(
@@ -327,7 +331,7 @@ def risk_colours(
         },
     )
     if not factors_in:
-        raise InvalidInput("no grids in this region (or in your jurisdiction)")
+        raise NotFound("no grids in this region (or in your jurisdiction)")
     table = pd.DataFrame(factors_in).set_index("code")
     factors = {name: f.model_dump() for name, f in config.risk_factors.items()}
     scored = risk.risk_scores(

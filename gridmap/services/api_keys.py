@@ -16,7 +16,7 @@ from gridmap.core.access import Principal
 from gridmap.core.errors import Forbidden, NotFound, Unauthorized
 from gridmap.core.settings import Settings
 from gridmap.layers import api_keys, audit
-from gridmap.services.accounts import principal_of
+from gridmap.services.accounts import grants, principal_of
 
 KEY_PREFIX = "gmk_"
 API_KEY_KIND = "api_key"
@@ -64,9 +64,10 @@ def revoke(conn: Connection, key_id: int) -> None:
 def authenticate(
     conn: Connection, settings: Settings, key: str, username: str | None = None
 ) -> Principal:
-    """The principal of a live key (and, given by HTTP Basic, its owner's name)."""
+    """The principal of a live key (and, given by HTTP Basic, its owner's name); the
+    transaction is told who is asking in the statement that checks the key."""
     prefix = key[len(KEY_PREFIX) : len(KEY_PREFIX) + 8]
-    row = api_keys.check(conn, prefix, _digest(key))
+    row = api_keys.check(conn, prefix, _digest(key), grants(settings))
     if row is None or (username is not None and username != row["username"]):
         raise Unauthorized("the API key is unknown, revoked or expired (or not this user's)")
     return principal_of(row, settings, API_KEY_KIND, None)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gridmap.core.errors import InvalidInput, NotFound
+from gridmap.core.errors import Conflict, InvalidInput, NotFound
 from gridmap.core.plain import plain
 from gridmap.core.settings import Settings
 from gridmap.layers import cameras as rows
@@ -301,7 +301,7 @@ def accept(
     features = proposal(conn, job_id)["features"]
     source = f"plan:{job_id}"
     if rows.planned_from(conn, source):
-        raise InvalidInput(f"plan {job_id} is already accepted", field="job")
+        raise Conflict(f"plan {job_id} is already accepted")
     wanted = set(ranks) if ranks else None
     picked = [f for f in features if wanted is None or f["properties"]["rank"] in wanted]
     ids = write_planned(conn, settings, planned_cameras(settings, picked), source)

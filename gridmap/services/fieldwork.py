@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gridmap.core.access import Principal
-from gridmap.core.errors import Conflict, InvalidInput, NotFound
+from gridmap.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gridmap.core.settings import Settings
 from gridmap.db.sql import transaction_time
 from gridmap.layers import fieldwork
@@ -30,10 +30,9 @@ class FieldDesk:
         """The caller's grid: patrols and all-safe reports are a grid worker's."""
         jurisdiction = self.principal.jurisdiction or ""
         if len(jurisdiction) < 15:
-            raise InvalidInput(
+            raise Forbidden(
                 f"patrols and all-safe reports are made in a grid: your jurisdiction"
-                f" {jurisdiction or '-'} is not a grid",
-                field="jurisdiction",
+                f" {jurisdiction or '-'} is not a grid"
             )
         return jurisdiction[:15]
 

@@ -52,6 +52,18 @@ def _lonlat(mx: float, my: float) -> tuple[float, float]:
     return lon, lat
 
 
+def _colours(settings: Settings, classes: int) -> list[str]:
+    """The configured colours for ``classes`` classes: bounds that round alike merge, so a
+    sparse map (a rare category, a short period, no event at all) has fewer classes than
+    configured; they take colours spread over the configured ramp, the darkest kept."""
+    ramp = list(settings.analytics.heatmap_colours)
+    if classes == len(ramp):
+        return ramp
+    if classes == 1:
+        return ramp[-1:]
+    return [ramp[i] for i in np.linspace(0, len(ramp) - 1, classes).round().astype(int)]
+
+
 def _bandwidth(settings: Settings, z: int) -> float:
     return density.bandwidth_for_zoom(z, base_m=settings.analytics.heatmap_bandwidth_m)
 
@@ -115,7 +127,7 @@ def legend(
 ) -> dict[str, Any]:
     """The heatmap's legend at zoom ``z``: classes with their events/km² and colours."""
     lower = breaks(conn, settings, principal, events, z)
-    painted = density.density_png(np.array([[0.0]]), lower, settings.analytics.heatmap_colours)
+    painted = density.density_png(np.array([[0.0]]), lower, _colours(settings, len(lower)))
     return {
         "unit": "events/km²",
         "zoom": z,
@@ -141,9 +153,12 @@ def tile(
         box = _tile_box(z, x, y)
         lat = _lonlat(0, (box[1] + box[3]) / 2)[1]
         cell = density.tile_resolution_m(z, lat, TILE_PX) * config.heatmap_cell_px
-        grid = _density(conn, events, box, lat, cell, _bandwidth(settings, z), _TILE_POINTS)
+        # far out a cell is wider than the widest kernel: each event then fills its cell
+        bandwidth = max(_bandwidth(settings, z), cell)
+        grid = _density(conn, events, box, lat, cell, bandwidth, _TILE_POINTS)
         lower = breaks(conn, settings, principal, events, z)
-        painted = density.density_png(grid, lower, config.heatmap_colours, config.heatmap_opacity)
+        colours = _colours(settings, len(lower))
+        painted = density.density_png(grid, lower, colours, config.heatmap_opacity)
         return painted.png
 
     return cached(conn, cache, key, ["events"], address, draw)

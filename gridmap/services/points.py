@@ -15,11 +15,11 @@ from datetime import date
 from typing import Any
 
 from gridmap.core.access import Principal
-from gridmap.core.errors import InvalidInput
+from gridmap.core.errors import InvalidInput, NotFound
 from gridmap.core.settings import Settings
 from gridmap.layers import fieldwork, points
 
-PERIOD = re.compile(r"^(\d{4})-(?:(0[1-9]|1[0-2])|Q([1-4]))$")
+PERIOD = re.compile(r"^([1-9][0-9]{3})-(?:(0[1-9]|1[0-2])|Q([1-4]))$")
 
 
 def months_of(period: str) -> list[date]:
@@ -88,10 +88,7 @@ def adjust(
         raise InvalidInput(f"kind {kind!r} is not worker or department", field="kind")
     scope = points.subject_scope(conn, kind, subject)
     if scope is None:
-        raise InvalidInput(
-            f"{kind} {subject!r} does not exist (or lies outside your jurisdiction)",
-            field="subject",
-        )
+        raise NotFound(f"{kind} {subject!r} does not exist (or lies outside your jurisdiction)")
     record = {
         "subject_kind": kind,
         "subject": subject,

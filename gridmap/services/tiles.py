@@ -18,7 +18,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Connection
@@ -35,10 +35,18 @@ TileKey = tuple[Any, ...]
 @dataclass(frozen=True)
 class Tile:
     data: bytes
-    gzipped: bytes  # compressed once when drawn, not on every answer
     version: int
     etag: str
     cached: bool = False
+    # compressed once, for the first client that takes gzip, then kept with the tile (shared by
+    # its copies): clients that take none (QGIS, GDAL, load tests) never pay for it
+    _gzip: list[bytes] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def gzipped(self) -> bytes:
+        if not self._gzip:
+            self._gzip.append(gzip.compress(self.data, compresslevel=6))
+        return self._gzip[0]
 
 
 class TileCache:
@@ -74,7 +82,7 @@ class TileCache:
 
 
 def _size(tile: Tile) -> int:
-    return len(tile.data) + len(tile.gzipped)
+    return 2 * len(tile.data)  # with its gzip once a client asks (compressed: less than that)
 
 
 def audience(principal: Principal) -> tuple[Any, ...]:
@@ -91,20 +99,23 @@ def cached(
     draw: Callable[[], bytes],
 ) -> Tile:
     """The kept tile under ``key`` while nothing written to ``tables`` since reaches its
-    address, else ``draw()`` (and keep it)."""
-    kept = cache.get(key) if cache is not None else None
+    address, else ``draw()`` (and keep it). With no cache, drawn at once (no version asked)."""
+    if cache is None:
+        return _drawn(draw(), 0)
+    kept = cache.get(key)
     version, touched = changes.state(conn, tables, address, kept.version if kept else None)
     if kept is not None and not touched:
         if kept.version != version:  # changes elsewhere: still good, at the new version
             kept = replace(kept, version=version)
             cache.put(key, kept)
         return replace(kept, cached=True)
-    data = draw()
-    etag = '"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"'
-    drawn = Tile(data, gzip.compress(data, compresslevel=6), version, etag)
-    if cache is not None:
-        cache.put(key, drawn)
+    drawn = _drawn(draw(), version)
+    cache.put(key, drawn)
     return drawn
+
+
+def _drawn(data: bytes, version: int) -> Tile:
+    return Tile(data, version, '"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"')
 
 
 def tile(
@@ -126,6 +137,15 @@ def tile(
     def draw() -> bytes:
         serial_plans(conn)
         limit = settings.map.tile_feature_limit
-        return bytes(query(conn, z, x, y, limit, public=public, **filters))
+        options = _options(layer, settings)
+        return bytes(query(conn, z, x, y, limit, public=public, **filters, **options))
 
     return cached(conn, cache, key, catalog.LAYERS[layer].tables, address, draw)
+
+
+def _options(layer: str, settings: Settings) -> dict[str, Any]:
+    """What a layer's tile query takes from the settings: the grids are drawn as their
+    townships' outlines where the map does not show grids yet."""
+    if layer == "grids":
+        return {"outline_below": settings.map.grid_min_zoom}
+    return {}

@@ -172,7 +172,7 @@ def test_plan_export_and_accept(as_user, placed: dict) -> None:
         camera["planned"] and camera["direction"] == views["features"][0]["properties"]["heading"]
     )
     again = engineer.post(f"/api/v1/cameras/plans/{job_id}/accept", json={})
-    assert again.status_code == 400 and "already accepted" in again.text
+    assert again.status_code == 409 and "already accepted" in again.text
     assert as_user("town_a").get(f"/api/v1/cameras/plans/{job_id}").status_code == 403
     engineer.delete(f"/api/v1/cameras/{camera['id']}")
 

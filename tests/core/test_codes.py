@@ -1,6 +1,7 @@
 """Tests for gridmap.core.codes: region, grid, camera and resident ID validators."""
 
 import pickle
+import random
 import re
 from contextlib import AbstractContextManager
 from datetime import date
@@ -9,7 +10,9 @@ import pytest
 
 from gridmap.core.codes import (
     DEVICE_TYPES,
+    GRID_CODE_PATTERN,
     PROVINCE_CODES,
+    REGION_CODE_PATTERN,
     CodeError,
     RegionLevel,
     Sex,
@@ -361,3 +364,34 @@ def test_resident_id_must_be_a_str() -> None:
 def test_check_character_needs_17_digits(first17: object) -> None:
     with pytest.raises(CodeError, match=re.escape(f"resident ID {first17!r} is invalid")):
         id_check_character(first17)  # type: ignore[arg-type]
+
+
+# --- the formats as patterns (the OpenAPI document's) ----------------------------------------
+
+
+def _codes(count: int, seed: int) -> list[str]:
+    """Codes of 11 to 18 digits, most of them near-valid: a real province, zero-rich parts."""
+    draw = random.Random(seed)
+    found = []
+    for _ in range(count):
+        length = draw.choice([11, 12, 12, 12, 15, 15, 16, 17, 17, 18])
+        head = draw.choice(["36", "44", "11", "81", "71", "00", "99", "19"])
+        found.append(head + "".join(draw.choice("0000000123456789") for _ in range(length - 2)))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("pattern", "is_valid", "examples"),
+    [
+        (
+            REGION_CODE_PATTERN,
+            is_valid_region_code,
+            ["361126000000", "441900003000", "820000000000"],
+        ),
+        (GRID_CODE_PATTERN, is_valid_grid_code, ["361126109001001", "36112610900100101"]),
+    ],
+)
+def test_patterns_accept_what_the_parsers_accept(pattern, is_valid, examples) -> None:
+    for code in [*examples, *_codes(20_000, seed=len(pattern))]:
+        assert bool(re.fullmatch(pattern, code)) == is_valid(code), code
+    assert all(re.fullmatch(pattern, code) for code in examples)

@@ -300,7 +300,7 @@ def test_an_engineer_plans_and_accepts_new_cameras(
     _zoom(page, written[0]["lon"], written[0]["lat"])
     page.locator(f"#map path.camera-dot.camera-{ids[0]}.planned").first.wait_for(timeout=15_000)
     again = engineer.post(f"/api/v1/cameras/plans/{job}/accept", json={})
-    assert again.status_code == 400 and "already accepted" in again.text
+    assert again.status_code == 409 and "already accepted" in again.text
 
     assert_clean(seen)
     context.close()

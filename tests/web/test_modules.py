@@ -44,6 +44,7 @@ def _open(browser: Browser, base: str, path: str, username: str | None):
         ("/planner", "planner_c"),
         (f"/profile?code={TOWNSHIP_A}", "county_admin"),
         ("/centre", "dispatcher"),
+        ("/analytics", "dispatcher"),
         ("/cameras", "engineer"),
         ("/report", None),
     ],

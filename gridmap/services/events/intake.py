@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 
 from gridmap.core import pii
 from gridmap.core.codes import CodeError, parse_grid_code
-from gridmap.core.errors import InvalidInput
+from gridmap.core.errors import InvalidInput, NotFound
 from gridmap.core.event_settings import EventSettings
 from gridmap.core.settings import Settings
 from gridmap.ingest.readers import to_wgs84_arrays
@@ -23,6 +23,24 @@ from gridmap.layers import grids
 
 PHONE = re.compile(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
 _PHONE_NOISE = re.compile(r"[\s\-()（）]")
+# what ``normal_phone`` accepts as sent, noise and +86 included (for schemas)
+_NOISE = r"[\s\-()（）]*"
+PHONE_INPUT_PATTERN = (
+    rf"^{_NOISE}(?:\+{_NOISE}8{_NOISE}6{_NOISE})?"
+    rf"(?:1{_NOISE}[3-9]{_NOISE}(?:[0-9]{_NOISE}){{9}}|0{_NOISE}(?:[0-9]{_NOISE}){{9,11}})$"
+)
+# the CRSs an event's lon/lat may be sent in: WGS84, CGCS2000 and its Gauss-Krüger zones, Web
+# Mercator, and the map apps' GCJ-02 and BD-09
+CRS_NAMES = (
+    "WGS84",
+    "EPSG:4326",
+    "CGCS2000",
+    "EPSG:4490",
+    "EPSG:3857",
+    *(f"EPSG:{code}" for code in range(4534, 4555)),
+    "GCJ-02",
+    "BD-09",
+)
 # what an event may be about, and the table each lives in
 RELATED = {
     "resident": "residents",
@@ -131,9 +149,7 @@ def _named_grid(conn: Connection, code: str) -> dict[str, Any]:
         raise InvalidInput(str(error), field="grid") from None
     grid = parsed.code[:15]
     if not rows.grid_exists(conn, grid):
-        raise InvalidInput(
-            f"grid {grid} does not exist (or lies outside your jurisdiction)", field="grid"
-        )
+        raise NotFound(f"grid {grid} does not exist (or lies outside your jurisdiction)")
     micro = parsed.code if len(parsed.code) == 17 else None
     return {"lon": None, "lat": None, "grid_code": grid, "micro_code": micro}
 
@@ -147,10 +163,7 @@ def related(conn: Connection, named: dict[str, int]) -> dict[str, int]:
                 f"unknown related kind {kind!r} (known: {', '.join(RELATED)})", field="related"
             )
         if not rows.record_exists(conn, table, int(record_id)):
-            raise InvalidInput(
-                f"{kind} {record_id} does not exist (or lies outside your jurisdiction)",
-                field="related",
-            )
+            raise NotFound(f"{kind} {record_id} does not exist (or lies outside your jurisdiction)")
     return {kind: int(record_id) for kind, record_id in named.items()}
 
 

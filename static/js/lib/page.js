@@ -6,32 +6,53 @@
 import { logout } from "./api.js";
 import { $, h } from "./dom.js";
 
-/** The role pages (events, cameras), and the roles each is for. */
-export const ROLE_PAGES = /** @type {{href: string, label: string, roles: string[]}[]} */ ([
+/**
+ * The role pages (events, cameras, analysis), and the roles each is for; a page that names a
+ * ``permission`` is offered to whoever's configured role grants it (the API's own rule).
+ * @typedef {{href: string, label: string, roles: string[], permission?: string}} RolePage
+ */
+export const ROLE_PAGES = /** @type {RolePage[]} */ ([
   { href: "/centre", label: "综治中心 Dispatch centre", roles: ["dispatcher", "admin", "viewer"] },
+  {
+    href: "/analytics", label: "研判分析 Analysis", roles: ["dispatcher", "admin", "viewer"],
+    permission: "analytics:read"
+  },
   { href: "/worker", label: "网格员 Grid worker", roles: ["grid_worker"] },
   { href: "/department", label: "职能部门 Department", roles: ["department"] },
   { href: "/cameras", label: "雪亮工程 Cameras", roles: ["engineer", "admin"] }
 ]);
 
 /**
+ * Whether the signed-in user may open a role page: by the permission it names when the
+ * configuration lists the user's permissions, else by role.
+ * @param {RolePage} page
+ * @param {{role: string, permissions?: string[]}} user
+ */
+export function mayOpen(page, user) {
+  if (page.permission && Array.isArray(user.permissions)) {
+    return user.permissions.includes("*") || user.permissions.includes(page.permission);
+  }
+  return page.roles.includes(user.role);
+}
+
+/**
  * Links to the pages of the signed-in user's role, in the header's #nav (made before #user when
  * the page has none); the page itself is left out.
- * @param {{user?: {role: string}} | null} config
+ * @param {{user?: {role: string, permissions?: string[]}} | null} config
  */
 export function showNav(config) {
-  const role = config && config.user && config.user.role;
-  if (!role) return;
+  const user = config && config.user;
+  if (!user || !user.role) return;
   let nav = $("nav");
   if (!nav) {
-    const user = $("user");
-    if (!user || !user.parentNode) return;
+    const box = $("user");
+    if (!box || !box.parentNode) return;
     nav = h("nav", { id: "nav", class: "nav", "aria-label": "页面 pages" });
-    user.parentNode.insertBefore(nav, user);
+    box.parentNode.insertBefore(nav, box);
   }
   nav.textContent = "";
   for (const page of ROLE_PAGES) {
-    if (!page.roles.includes(role) || window.location.pathname === page.href) continue;
+    if (!mayOpen(page, user) || window.location.pathname === page.href) continue;
     nav.appendChild(h("a", { class: "home nav-" + page.href.slice(1), href: page.href }, page.label));
   }
 }

@@ -1,0 +1,92 @@
+"""What requests share, so that a request the OpenAPI document calls invalid is refused.
+
+- Path parameters routing tells apart from the literal segments beside them: a grid code is
+  digits and an id an integer, so ``/api/v1/grids/{code}`` never takes ``/api/v1/grids/merge``
+  nor ``/api/v1/cameras/{camera_id}`` ``/api/v1/cameras/plans``; a method such a literal path
+  does not answer is a 405 naming those it does, never a 400 about a code.
+- ``Body``: a JSON body's numbers are numbers and its flags booleans (``"5"`` or ``"yes"`` is
+  refused, not read as 5 or true); its dates and times are ISO 8601 text (``Moment``, ``Day``).
+- ``Moment``: a date and time in ISO 8601, never a number (pydantic would read ``0.5`` as half
+  a second after 1970).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    TypeAdapter,
+    ValidationError,
+)
+from starlette.convertors import Convertor, register_url_convertor
+
+
+class DigitsConvertor(Convertor[str]):
+    """A path segment of ASCII digits, kept as text (codes keep their leading zeros)."""
+
+    regex = "[0-9]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("digits", DigitsConvertor())
+
+CODE = "{code:digits}"
+"""A region, grid or micro-grid code in a path (``parse_*_code`` judges it)."""
+
+_NUMBER = re.compile(r"\s*[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\s*")
+
+
+def _iso(kind: Any) -> BeforeValidator:
+    """Read ISO 8601 text as ``kind`` (so that a strict ``Body`` takes it too); a number is
+    refused, never read as seconds since 1970."""
+    reader = TypeAdapter(kind)
+
+    def read(value: Any) -> Any:
+        if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+            raise ValueError(f"{value!r} is a number, not an ISO 8601 date and time")
+        if not isinstance(value, str):
+            return value
+        try:
+            return reader.validate_python(value)
+        except ValidationError as error:
+            raise ValueError(error.errors()[0]["msg"]) from None
+
+    return BeforeValidator(read)
+
+
+Moment = Annotated[datetime, _iso(datetime)]
+"""A date and time in ISO 8601 (without a zone: the server's reading of it)."""
+AwareMoment = Annotated[AwareDatetime, _iso(AwareDatetime)]
+"""A date and time in ISO 8601 with its time zone."""
+Day = Annotated[date, _iso(date)]
+"""A date in ISO 8601 (2026-11-30)."""
+
+
+def _integral(value: Any) -> Any:
+    """A JSON number that is a whole number (``15.0``) is that integer."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_integral)]
+"""An integer of a ``Body``: a JSON whole number, ``15`` or ``15.0`` (never ``"15"``)."""
+
+
+class Body(BaseModel):
+    """A JSON request body as its schema says: numbers, booleans and lists as such (strict);
+    integers typed ``Int``; dates and times as ISO 8601 text (``Moment``, ``AwareMoment``,
+    ``Day``)."""
+
+    model_config = ConfigDict(strict=True)

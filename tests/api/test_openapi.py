@@ -1,0 +1,155 @@
+"""The OpenAPI document tells the truth: every error a route answers is documented with the body
+it sends, configured vocabularies are enums, 405 names every method of the path."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gridmap.api.errors import ErrorBody
+from gridmap.api.main import create_app
+from gridmap.core.settings import Settings
+
+ERROR_BODY = "#/components/schemas/ErrorBody"
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+@pytest.fixture(scope="module")
+def document(app) -> dict:
+    return app.openapi()
+
+
+def _operations(document: dict):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS:
+                yield path, method, operation
+
+
+def _schema_of(answer: dict) -> dict:
+    return answer.get("content", {}).get("application/json", {}).get("schema", {})
+
+
+def test_every_error_is_documented_with_the_body_sent(document: dict) -> None:
+    for path, method, operation in _operations(document):
+        for status, answer in operation["responses"].items():
+            if not status.isdigit() or int(status) < 400:
+                continue
+            schema = _schema_of(answer)
+            if path == "/health":
+                continue  # 503 answers the health document itself
+            if path.startswith("/open311/") and status not in ("413", "503"):
+                # GeoReport v2's own errors: a list of {code, description}
+                assert schema["type"] == "array", (method, path, status)
+                assert schema["items"]["$ref"].endswith("/Open311Error"), (method, path)
+            elif not path.startswith(("/ogc", "/tiles", "/public/tiles")):
+                assert schema.get("$ref") == ERROR_BODY, (method, path, status, answer)
+    schemas = document["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas and "ValidationError" not in schemas
+    assert set(schemas["ErrorBody"]["required"]) == {"status", "detail"}
+
+
+def test_what_every_route_of_a_kind_answers_is_documented(document: dict) -> None:
+    for path, method, operation in _operations(document):
+        answers = operation["responses"]
+        signed_in = bool(operation.get("security"))
+        if signed_in:
+            assert "401" in answers, (method, path)
+        if signed_in and method != "get":
+            assert "403" in answers, (method, path)  # a page's write without its CSRF token
+        if "requestBody" in operation:
+            assert "413" in answers, (method, path)
+        if path.startswith("/open311/"):
+            assert "422" not in answers, (method, path)  # schema errors are its 400
+        assert "503" in answers, (method, path)  # the database down or a statement too long
+
+
+def test_routes_document_their_own_refusals(document: dict) -> None:
+    paths = document["paths"]
+    assert {"400", "403", "404"} <= set(paths["/api/v1/regions/{code}"]["get"]["responses"])
+    assert {"400", "404", "409"} <= set(
+        paths["/api/v1/events/{event_id}/transitions"]["post"]["responses"]
+    )
+    assert "409" in paths["/api/v1/grids/{code}/split"]["post"]["responses"]
+    assert "404" in paths["/api/v1/cameras/{camera_id}"]["delete"]["responses"]
+    login = paths["/api/v1/auth/login"]["post"]["responses"]
+    assert "303" in login and "307" not in login
+
+
+def test_answers_name_their_content_types(document: dict) -> None:
+    paths = document["paths"]
+
+    def types(path: str, status: str = "200") -> set[str]:
+        return set(paths[path]["get"]["responses"][status]["content"])
+
+    assert types("/api/v1/grids") == {"application/geo+json"}
+    assert types("/api/v1/grids/{code}") == {"application/geo+json"}
+    assert types("/api/v1/cameras/blind-spots") == {"application/geo+json"}
+    assert {"text/csv", "application/geopackage+sqlite3"} <= types("/api/v1/grids/export")
+    assert {"application/json", "text/csv"} <= types("/api/v1/events/kpis")
+
+
+def test_configured_vocabularies_are_enums(document: dict, settings: Settings) -> None:
+    body = document["components"]["schemas"]["ReportBody"]["properties"]
+    assert body["channel"]["enum"] == list(settings.events.channels)
+    assert body["category"]["enum"] == list(settings.events.categories)
+    status = document["components"]["schemas"]["CameraChange"]["properties"]["status"]
+    assert status["enum"] == [*settings.cameras.statuses, None]  # null clears it
+    listed = {
+        p["name"]: p["schema"] for p in document["paths"]["/api/v1/events"]["get"]["parameters"]
+    }
+    states = listed["state"]["pattern"]
+    assert re.fullmatch(states, "reported, closed") and re.fullmatch(states, "")
+    assert not re.fullmatch(states, "reported,nope")
+    assert listed["grid"]["pattern"].startswith("^") and "x-vocabulary" not in repr(document)
+
+
+def test_each_app_documents_its_own_configuration(settings: Settings) -> None:
+    other = copy.copy(settings)
+    other.events = settings.events.model_copy(update={"channels": {"walk_in": "来访"}})
+    document = create_app(other).openapi()
+    channel = document["components"]["schemas"]["ReportBody"]["properties"]["channel"]
+    assert channel["enum"] == ["walk_in"]
+
+
+def test_405_names_every_method_of_the_path(client: TestClient) -> None:
+    # GET lists the grids (grids router), POST draws one (grid editing router)
+    refused = client.put("/api/v1/grids")
+    assert refused.status_code == 405
+    assert refused.headers["allow"] == "GET, POST"
+    assert ErrorBody.model_validate(refused.json()).status == 405
+    assert client.request("TRACE", "/api/v1/grids/361126109001").headers["allow"] == (
+        "GET, PATCH, DELETE"
+    )
+    static = client.post("/static/favicon.svg")
+    assert static.status_code == 405 and static.headers["allow"] == "GET, HEAD"
+
+
+def test_error_bodies_are_the_documented_ones(
+    client: TestClient, api: TestClient, document: dict
+) -> None:
+    cases = [
+        (client.get("/api/v1/grids"), "/api/v1/grids", "get"),
+        (api.get("/api/v1/grids/361126109999"), "/api/v1/grids/{code}", "get"),
+        (api.get("/api/v1/regions/361126999000"), "/api/v1/regions/{code}", "get"),
+        (api.get("/api/v1/events?limit=0"), "/api/v1/events", "get"),
+        (
+            api.post("/api/v1/events/1/transitions", json={}),
+            "/api/v1/events/{event_id}/transitions",
+            "post",
+        ),
+    ]
+    for response, path, method in cases:
+        status = str(response.status_code)
+        assert status in document["paths"][path][method]["responses"], (path, response.text)
+        body = ErrorBody.model_validate(response.json())
+        assert body.status == response.status_code and body.detail
+
+
+def test_open311_errors_stay_the_standards(client: TestClient) -> None:
+    bad = client.get("/open311/v2/requests/1/media/photo.json")
+    assert bad.status_code == 400
+    assert bad.json()[0]["code"] == 400 and "photo_id" in bad.json()[0]["description"]
