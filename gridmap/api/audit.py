@@ -19,7 +19,7 @@ from gridmap.api.params import Moment
 from gridmap.layers import audit
 
 # every route needs audit:read (403 without it)
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=responses(403))
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=responses(400, 403))
 
 
 def audit_filter(
@@ -38,7 +38,7 @@ def audit_filter(
 FilterDep = Annotated[audit.AuditFilter, Depends(audit_filter)]
 
 
-@router.get("", responses=responses(400))
+@router.get("")
 def list_audit(request: Request, ctx: AuditRead, page: PageDep, where: FilterDep) -> dict:
     """Entries newest first, with the ``total`` that match (inside the caller's scope)."""
     entries, total = audit.list_entries(ctx.conn, where, page.limit, page.offset)

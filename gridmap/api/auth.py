@@ -40,8 +40,10 @@ def _sign_in(request: Request, settings: Settings, username: str, password: str,
 @router.post(
     "/api/v1/auth/token",
     responses=responses(
+        400,
         401,
         403,
+        e400="a value the database cannot take (text with a NUL character)",
         e401="wrong username or password, or the account is locked for a while",
         e403="the account is disabled",
     ),
@@ -75,7 +77,10 @@ def _safe_next(target: str | None) -> str:
     "/api/v1/auth/login",
     response_class=RedirectResponse,
     status_code=303,
-    responses={303: {"description": "signed in: to ``next``; refused: back to /login with why"}},
+    responses={
+        303: {"description": "signed in: to ``next``; refused: back to /login with why"},
+        **responses(400, e400="a value the database cannot take (text with a NUL character)"),
+    },
 )
 def login(
     request: Request,

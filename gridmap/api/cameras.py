@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from gridmap.api import exports
 from gridmap.api.deps import BBoxDep, Context, PageDep, SettingsDep, require
@@ -250,7 +250,20 @@ class NewCamera(CameraFields):
     )
 
 
+def _together(one: str, other: str) -> dict:
+    return {
+        "if": {"required": [one], "properties": {one: {"type": "number"}}},
+        "then": {"required": [other], "properties": {other: {"type": "number"}}},
+    }
+
+
 class CameraChange(CameraFields):
+    """What changes: the fields given (``null`` clears one); ``lon`` and ``lat`` together."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"allOf": [_together("lon", "lat"), _together("lat", "lon")]}
+    )
+
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
 

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from psycopg.errors import QueryCanceled
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match, Mount
 
@@ -153,6 +153,14 @@ async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
     return response
 
 
+async def _database_refused(_request: Request, exc: DataError) -> JSONResponse:
+    # a value the client sent that PostgreSQL cannot take (text with a NUL character …):
+    # the client's error, said in the database's words (never the statement)
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "invalid value"
+    log.warning("the database refused a value: %s", reason)
+    return _body(400, f"a value the database cannot take: {reason}")
+
+
 async def _database_down(_request: Request, exc: OperationalError) -> JSONResponse:
     if isinstance(exc.orig, QueryCanceled):
         log.warning("statement timeout: %s", exc.orig)
@@ -177,4 +185,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(OperationalError, _database_down)
+    app.add_exception_handler(DataError, _database_refused)
     app.add_exception_handler(Exception, _unexpected)

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import ConfigDict, Field
@@ -29,7 +29,7 @@ from gridmap.api.deps import (
 from gridmap.api.errors import responses
 from gridmap.api.links import page_links
 from gridmap.api.openapi import vocabulary
-from gridmap.api.params import AwareMoment, Body, Int, Moment
+from gridmap.api.params import AwareMoment, Body, IfMatch, Int, Moment, version_of
 from gridmap.core.codes import (
     GRID_CODE_PATTERN,
     REGION_CODE_PATTERN,
@@ -66,13 +66,6 @@ WHERE = {
     "address": {"address": {"type": "string", "minLength": 1}},
     "grid": {"grid": {"type": "string"}},
 }
-IfMatch = Annotated[
-    str | None,
-    Header(
-        json_schema_extra={"pattern": r'^\s*(W/)?"?[0-9]+"?\s*$'},
-        description='the version you read: 3 or "3"',
-    ),
-]
 
 
 def photos_content() -> dict[int | str, dict]:
@@ -152,19 +145,6 @@ class TransitionBody(Body):
     score: Int | None = Field(default=None, ge=1, le=5, description="evaluate: satisfaction 1–5")
     original: Int | None = Field(default=None, ge=1, description="mark_duplicate: the original")
     until: AwareMoment | None = Field(default=None, description="extend: the new deadline")
-
-
-def _version(if_match: str | None, body_version: int | None) -> int | None:
-    if body_version is not None:
-        return body_version
-    if not if_match:
-        return None
-    try:
-        return int(if_match.strip().removeprefix("W/").strip('"'))
-    except ValueError:
-        raise InvalidInput(
-            f"If-Match {if_match!r} is not a version number", field="If-Match"
-        ) from None
 
 
 def _area(grid: str | None, region: str | None) -> str | None:
@@ -448,7 +428,7 @@ def transition(
     current version when yours is stale."""
     desk = EventDesk(ctx.conn, settings, ctx.principal)
     given = body.model_dump(exclude={"action", "version"})
-    return desk.transition(event_id, body.action, given, _version(if_match, body.version))
+    return desk.transition(event_id, body.action, given, version_of(if_match, body.version))
 
 
 @router.post(
@@ -458,7 +438,10 @@ async def upload_photos(
     ctx: EventsAct,
     settings: SettingsDep,
     event_id: int,
-    files: Annotated[list[UploadFile], File(description="JPEG, PNG or WebP photos")],
+    files: Annotated[
+        list[UploadFile],
+        File(description="JPEG, PNG or WebP photos", json_schema_extra={"minItems": 1}),
+    ],
 ) -> dict:
     """Photos of an event (before a report-back, or of the scene): checked by content, sized,
     kept under the data folder; their location is removed from what residents see."""

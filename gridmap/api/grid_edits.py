@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Query
 from pydantic import Field
 
 from gridmap.api import geojson
 from gridmap.api.deps import GridCodePath, GridsRead, GridsWrite, SettingsDep
 from gridmap.api.errors import responses
 from gridmap.api.openapi import vocabulary
-from gridmap.api.params import CODE, Body, Int, Moment
+from gridmap.api.params import CODE, Body, IfMatch, Int, Moment, version_of
 from gridmap.core.codes import GRID_CODE_PATTERN, REGION_CODE_PATTERN
-from gridmap.core.errors import InvalidInput, NotFound
+from gridmap.core.errors import NotFound
 from gridmap.db.sql import transaction_time
 from gridmap.layers import grid_history
 from gridmap.services.grid_edits import GridEditor
@@ -31,32 +31,12 @@ router = APIRouter(
 # an edit of grids someone changed since the caller read them
 STALE = responses(409, e409="a version is stale, or the edit clashes with the grids as they are")
 
-IfMatch = Annotated[
-    str | None,
-    Header(
-        description='the version you read, e.g. 3 or "3"',
-        json_schema_extra={"pattern": r'^\s*(W/)?"?[0-9]+"?\s*$'},
-    ),
-]
 _GRID = GRID_CODE_PATTERN[1:-1]
 GRID_CODE = {"pattern": GRID_CODE_PATTERN}
 # the grids (or micro-grids) that take a deleted grid's area, comma-separated
 GRID_CODES = {"pattern": rf"^\s*{_GRID}\s*(?:,\s*{_GRID}\s*)*$"}
 Version = Annotated[Int, Field(ge=1, le=2**31 - 1)]
 Name = Annotated[str, Field(min_length=1, max_length=100, json_schema_extra={"pattern": r"\S"})]
-
-
-def _version(if_match: str | None, body_version: int | None) -> int | None:
-    if body_version is not None:
-        return body_version
-    if if_match is None:
-        return None
-    try:
-        return int(if_match.strip().strip("W/").strip('"'))
-    except ValueError:
-        raise InvalidInput(
-            f"If-Match {if_match!r} is not a version number", field="If-Match"
-        ) from None
 
 
 class Reason(Body):
@@ -168,7 +148,7 @@ def split(
     """Split a grid along a drawn line; the largest piece keeps the code."""
     editor = GridEditor(ctx.conn, settings, body.reason)
     line = geojson.geometry(body.line, "line", LINEAR)
-    return editor.split(code, line, _version(if_match, body.version), body.names).as_dict()
+    return editor.split(code, line, version_of(if_match, body.version), body.names).as_dict()
 
 
 @router.post(f"/{CODE}/reshape", responses=STALE)
@@ -191,7 +171,7 @@ def update(
     editor = GridEditor(ctx.conn, settings, body.reason)
     return editor.update(
         code,
-        _version(if_match, body.version),
+        version_of(if_match, body.version),
         name=body.name,
         kind=body.kind,
         purpose=body.purpose,
@@ -217,7 +197,7 @@ def delete(
     """Delete a grid; its area goes to the chosen neighbours."""
     editor = GridEditor(ctx.conn, settings, reason)
     targets = [t.strip() for t in to.split(",") if t.strip()]
-    return editor.delete(code, targets, _version(if_match, None)).as_dict()
+    return editor.delete(code, targets, version_of(if_match, None)).as_dict()
 
 
 @router.post(f"/{CODE}/restore", responses=STALE)

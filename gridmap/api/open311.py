@@ -115,7 +115,7 @@ def service_definition(
 
 
 def _dates(value: str | None, field: str) -> datetime | None:
-    if not value:
+    if value is None:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -182,7 +182,12 @@ async def _fields(request: Request) -> tuple[dict[str, Any], UploadFile | None]:
     """The request's parameters: form-encoded (the standard), multipart, or JSON."""
     kind = request.headers.get("content-type", "")
     if kind.startswith("application/json"):
-        body = await request.json()
+        try:
+            body = await request.json()
+        except ValueError:
+            raise InvalidInput(
+                "the body is not JSON (or send a form, as GeoReport has it)"
+            ) from None
         if not isinstance(body, dict):
             raise InvalidInput("the body must be a JSON object of GeoReport parameters")
         return {name: _text(name, value) for name, value in body.items()}, None

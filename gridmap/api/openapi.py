@@ -1,10 +1,11 @@
 """The OpenAPI document (``/openapi.json``), completed with what FastAPI cannot know.
 
 - What every operation of a kind answers, with the body gridmap sends (``errors.ErrorBody``),
-  so that no route repeats it: 401 behind sign-in, 403 for signed-in writes (a page's write
-  without its CSRF token), 413 for a request body over the limit, 422 for a parameter or body
-  that breaks its schema (FastAPI's own 422 body is never sent), 503 when the database is down
-  or a statement runs out of time. A route's own refusals (400,
+  so that no route repeats it: 404 for a path whose parameter routing does not take, 401
+  behind sign-in, 403 for signed-in writes (a page's write without its CSRF token), 400 for a
+  body that cannot be parsed and 413 for one over the limit, 422 for a parameter or body that
+  breaks its schema (FastAPI's own 422 body is never sent), 503 when the database is down or
+  a statement runs out of time. A route's own refusals (400,
   403, 404, 409) it declares itself with ``errors.responses``.
 - What configuration decides, as this server is configured: a parameter or field marked
   ``vocabulary("event_states")`` is documented with the configured codes as an enum
@@ -95,12 +96,14 @@ def _errors(method: str, operation: dict[str, Any]) -> None:
         if error and content and "application/json" not in content:
             answer["content"] = {"application/json": next(iter(content.values()))}
     kinds = []
+    if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+        kinds.append(404)  # a value routing does not take (a code is digits) or naming nothing
     if operation.get("security"):
         kinds.append(401)
         if method in _UNSAFE:
             kinds.append(403)
     if "requestBody" in operation:
-        kinds.append(413)
+        kinds += [400, 413]  # a body that cannot be parsed (not JSON, not a form); too large
     kinds.append(503)  # the database down, or a statement over its time
     for status in kinds:
         answers.setdefault(str(status), _json_error(status))

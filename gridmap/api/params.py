@@ -16,6 +16,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from fastapi import Header
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -25,6 +26,8 @@ from pydantic import (
     ValidationError,
 )
 from starlette.convertors import Convertor, register_url_convertor
+
+from gridmap.core.errors import InvalidInput
 
 
 class DigitsConvertor(Convertor[str]):
@@ -82,6 +85,30 @@ def _integral(value: Any) -> Any:
 
 Int = Annotated[int, BeforeValidator(_integral)]
 """An integer of a ``Body``: a JSON whole number, ``15`` or ``15.0`` (never ``"15"``)."""
+
+
+IfMatch = Annotated[
+    str,
+    Header(
+        description='the version you read: 3 or "3" (the ETag you were sent)',
+        json_schema_extra={"pattern": r'^\s*(W/)?"?[0-9]+"?\s*$'},
+    ),
+]
+"""``If-Match``: the version an edit was made on (a stale one gets 409). Default it to None."""
+
+
+def version_of(if_match: str | None, body_version: int | None) -> int | None:
+    """The version an edit was made on: the body's ``version``, else ``If-Match``'s."""
+    if body_version is not None:
+        return body_version
+    if not if_match:
+        return None
+    try:
+        return int(if_match.strip().removeprefix("W/").strip('"'))
+    except ValueError:
+        raise InvalidInput(
+            f"If-Match {if_match!r} is not a version number", field="If-Match"
+        ) from None
 
 
 class Body(BaseModel):

@@ -132,3 +132,17 @@ def test_who_may_not_and_bad_requests(as_user) -> None:
     naive = centre.get("/api/v1/analytics/forecast", params={"split": "2026-01-01T00:00:00"})
     assert naive.status_code == 400 and "time zone" in naive.json()["detail"]
     assert centre.get("/api/v1/analytics/hotspots", params={"region": "12"}).status_code == 400
+
+
+def test_nothing_to_analyse_is_said_not_refused(as_user) -> None:
+    centre = as_user("dispatcher")
+    # a region holding none of the caller's grids names nothing to analyse
+    elsewhere = centre.get("/api/v1/analytics/risk", params={"region": "110000000000"})
+    assert elsewhere.status_code == 404 and "no grids" in elsewhere.json()["detail"]
+    # no events before the split: no map to judge, and the answer says so
+    early = centre.get("/api/v1/analytics/forecast", params={"split": "2000-01-01T00:00:00Z"})
+    assert early.status_code == 200, early.text
+    assert early.json()["train_events"] == 0 and early.json()["comparisons"] == []
+    # far out a heatmap tile is wider than the widest kernel: still drawn
+    world = centre.get("/api/v1/analytics/heatmap/1/1/0.png")
+    assert world.status_code == 200 and world.headers["content-type"] == "image/png"

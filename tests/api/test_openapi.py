@@ -124,6 +124,9 @@ def test_405_names_every_method_of_the_path(client: TestClient) -> None:
     assert client.request("TRACE", "/api/v1/grids/361126109001").headers["allow"] == (
         "GET, PATCH, DELETE"
     )
+    # a literal path beside a parameter's: PATCH /cameras/plans is no camera's id
+    plans = client.patch("/api/v1/cameras/plans")
+    assert plans.status_code == 405 and plans.headers["allow"] == "POST"
     static = client.post("/static/favicon.svg")
     assert static.status_code == 405 and static.headers["allow"] == "GET, HEAD"
 
@@ -136,6 +139,8 @@ def test_error_bodies_are_the_documented_ones(
         (api.get("/api/v1/grids/361126109999"), "/api/v1/grids/{code}", "get"),
         (api.get("/api/v1/regions/361126999000"), "/api/v1/regions/{code}", "get"),
         (api.get("/api/v1/events?limit=0"), "/api/v1/events", "get"),
+        # a value PostgreSQL cannot take is the client's error, said in words
+        (api.get("/api/v1/audit", params={"action": "log\x00in"}), "/api/v1/audit", "get"),
         (
             api.post("/api/v1/events/1/transitions", json={}),
             "/api/v1/events/{event_id}/transitions",
@@ -147,6 +152,7 @@ def test_error_bodies_are_the_documented_ones(
         assert status in document["paths"][path][method]["responses"], (path, response.text)
         body = ErrorBody.model_validate(response.json())
         assert body.status == response.status_code and body.detail
+        assert response.status_code < 500 and "SELECT" not in body.detail
 
 
 def test_open311_errors_stay_the_standards(client: TestClient) -> None:
