@@ -15,7 +15,7 @@ from gridmap.api import exports
 from gridmap.api.deps import AuditRead, PageDep
 from gridmap.api.errors import responses
 from gridmap.api.links import page_links
-from gridmap.api.params import Moment
+from gridmap.api.params import Moment, free_text
 from gridmap.layers import audit
 
 # every route needs audit:read (403 without it)
@@ -32,7 +32,14 @@ def audit_filter(
     since: Annotated[Moment | None, Query(description="ISO 8601, inclusive")] = None,
     until: Annotated[Moment | None, Query(description="ISO 8601, exclusive")] = None,
 ) -> audit.AuditFilter:
-    return audit.AuditFilter(actor, action, object_type, object_id, since, until)
+    return audit.AuditFilter(
+        free_text(actor, "actor"),
+        free_text(action, "action"),
+        free_text(object_type, "object_type"),
+        free_text(object_id, "object_id"),
+        since,
+        until,
+    )
 
 
 FilterDep = Annotated[audit.AuditFilter, Depends(audit_filter)]

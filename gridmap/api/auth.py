@@ -16,7 +16,7 @@ from pydantic import Field
 from gridmap.api.deps import CurrentUser, SettingsDep
 from gridmap.api.errors import responses
 from gridmap.api.pages import STATIC_DIR
-from gridmap.api.params import Body, Int
+from gridmap.api.params import Body
 from gridmap.core.errors import GridmapError
 from gridmap.core.settings import Settings
 from gridmap.services import accounts, api_keys
@@ -145,7 +145,7 @@ def login_page(error: str | None = None, next: str | None = None) -> HTMLRespons
 
 class NewApiKey(Body):
     name: str = Field(min_length=1, max_length=100, description="what the key is for (QGIS…)")
-    days: Int | None = Field(
+    days: int | None = Field(
         default=None, ge=1, le=3650, description="expires after this many days (default: never)"
     )
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from gridmap.api import exports
 from gridmap.api.deps import BBoxDep, Context, PageDep, SettingsDep, require
 from gridmap.api.errors import responses
 from gridmap.api.links import GeoJSONResponse, page_links
 from gridmap.api.openapi import vocabulary
-from gridmap.api.params import Body, Day, Int
+from gridmap.api.params import Body, Day
 from gridmap.core.codes import (
     GRID_CODE_PATTERN,
     REGION_CODE_PATTERN,
@@ -202,17 +202,6 @@ def get_camera(ctx: CamerasRead, camera_id: int) -> dict:
 FLOAT4_TINY = 1.2e-38  # about the smallest normal 4-byte float
 
 
-def _real(value: float | None) -> float | None:
-    """A measure as the archive keeps it (a 4-byte float): magnitudes too small for one are
-    zero, never an error of the database."""
-    if value is None or abs(value) >= FLOAT4_TINY:
-        return value
-    return 0.0
-
-
-Real = Annotated[float, AfterValidator(_real)]
-
-
 class CameraFields(Body):
     """The archive fields of a camera (一机一档, GB/T 28181 catalogue)."""
 
@@ -222,22 +211,31 @@ class CameraFields(Body):
     model: str | None = None
     owner: str | None = None
     address: str | None = None
-    ptz_type: Int | None = Field(
+    ptz_type: int | None = Field(
         default=None, ge=1, le=4, description="1 dome, 2 half-dome, 3 fixed bullet, 4 remote"
     )
-    room_type: Int | None = Field(default=None, ge=1, le=2, description="1 outdoor, 2 indoor")
-    use: Int | None = Field(default=None, ge=1, le=3, description="1 order, 2 traffic, 3 key")
-    light: Int | None = Field(default=None, ge=1, le=4)
-    resolution_px: Int | None = Field(
+    room_type: int | None = Field(default=None, ge=1, le=2, description="1 outdoor, 2 indoor")
+    use: int | None = Field(default=None, ge=1, le=3, description="1 order, 2 traffic, 3 key")
+    light: int | None = Field(default=None, ge=1, le=4)
+    resolution_px: int | None = Field(
         default=None, gt=0, le=100_000, description="horizontal pixels"
     )
-    hfov: Real | None = Field(default=None, ge=0.1, le=360, description="degrees")
-    direction: Real | None = Field(default=None, ge=0, lt=360, description="degrees from north")
-    tilt: Real | None = Field(default=None, ge=-90, le=90, description="degrees down")
-    height: Real | None = Field(default=None, ge=0.01, le=500, description="metres")
+    hfov: float | None = Field(default=None, ge=0.1, le=360, description="degrees")
+    direction: float | None = Field(default=None, ge=0, lt=360, description="degrees from north")
+    tilt: float | None = Field(default=None, ge=-90, le=90, description="degrees down")
+    height: float | None = Field(default=None, ge=0.01, le=500, description="metres")
     status: str | None = Field(default=None, json_schema_extra=vocabulary("camera_statuses"))
     checked_on: Day | None = None
     planned: bool | None = None
+
+    @field_validator("hfov", "direction", "tilt", "height")
+    @classmethod
+    def _as_kept(cls, value: float | None) -> float | None:
+        """A measure as the archive keeps it (a 4-byte float): magnitudes too small for one
+        are zero, never an error of the database."""
+        if value is None or abs(value) >= FLOAT4_TINY:
+            return value
+        return 0.0
 
 
 class NewCamera(CameraFields):
@@ -338,10 +336,10 @@ class PlanBody(Body):
         json_schema_extra={"pattern": REGION_CODE_PATTERN},
         description="12-digit code of the region to plan (a village, township…)",
     )
-    budget: Int = Field(ge=0, le=5000, description="most new cameras")
+    budget: int = Field(ge=0, le=5000, description="most new cameras")
     quotas: bool = Field(default=True, description="meet the villages' camera quotas")
-    sites: Int | None = Field(default=None, ge=1, le=5000, description="most candidate sites")
-    headings: Int | None = Field(default=None, ge=1, le=36, description="headings per site")
+    sites: int | None = Field(default=None, ge=1, le=5000, description="most candidate sites")
+    headings: int | None = Field(default=None, ge=1, le=36, description="headings per site")
     time_limit_s: float | None = Field(default=None, gt=0, le=600)
 
 
@@ -395,7 +393,7 @@ def export_plan(
 
 
 class PlanAcceptBody(Body):
-    ranks: list[Annotated[Int, Field(ge=1)]] | None = Field(
+    ranks: list[Annotated[int, Field(ge=1)]] | None = Field(
         default=None, description="the plan's cameras to accept (default: all)"
     )
 

@@ -29,7 +29,7 @@ from gridmap.api.deps import (
 from gridmap.api.errors import responses
 from gridmap.api.links import page_links
 from gridmap.api.openapi import vocabulary
-from gridmap.api.params import AwareMoment, Body, IfMatch, Int, Moment, version_of
+from gridmap.api.params import AwareMoment, Body, IfMatch, Moment, free_text, version_of
 from gridmap.core.codes import (
     GRID_CODE_PATTERN,
     REGION_CODE_PATTERN,
@@ -116,7 +116,7 @@ class ReportBody(Body):
         json_schema_extra={"pattern": PHONE_INPUT_PATTERN},
         description="a mobile (11 digits, 13x–19x) or a landline with its area code",
     )
-    related: dict[RelatedKind, Annotated[Int, Field(ge=1)]] = Field(
+    related: dict[RelatedKind, Annotated[int, Field(ge=1)]] = Field(
         default={}, description="resident, place, building or organisation ids it concerns"
     )
     source_ref: str | None = Field(
@@ -131,7 +131,7 @@ class TransitionBody(Body):
     """An action of the workflow, with what it needs."""
 
     action: str = Field(json_schema_extra=vocabulary("event_actions"))
-    version: Int | None = Field(
+    version: int | None = Field(
         default=None, ge=0, description="the version you read (or If-Match)"
     )
     reason: str | None = Field(default=None, max_length=2000)
@@ -139,11 +139,11 @@ class TransitionBody(Body):
     unit: str | None = Field(
         default=None, min_length=1, description="dispatch: the department's code"
     )
-    attachments: list[Annotated[Int, Field(ge=1)]] = Field(
+    attachments: list[Annotated[int, Field(ge=1)]] = Field(
         default=[], description="report_back: photo ids"
     )
-    score: Int | None = Field(default=None, ge=1, le=5, description="evaluate: satisfaction 1–5")
-    original: Int | None = Field(default=None, ge=1, description="mark_duplicate: the original")
+    score: int | None = Field(default=None, ge=1, le=5, description="evaluate: satisfaction 1–5")
+    original: int | None = Field(default=None, ge=1, description="mark_duplicate: the original")
     until: AwareMoment | None = Field(default=None, description="extend: the new deadline")
 
 
@@ -235,7 +235,7 @@ def event_filter(
         bbox=bbox.as_tuple() if bbox else None,
         since=since,
         until=until,
-        text=q,
+        text=free_text(q, "q"),
         within=event_rows.own_area(ctx.principal),
     )
     wanted = _csv(category)

@@ -17,7 +17,7 @@ from gridmap.api import geojson
 from gridmap.api.deps import GridCodePath, GridsRead, GridsWrite, SettingsDep
 from gridmap.api.errors import responses
 from gridmap.api.openapi import vocabulary
-from gridmap.api.params import CODE, Body, IfMatch, Int, Moment, version_of
+from gridmap.api.params import CODE, Body, IfMatch, Moment, version_of
 from gridmap.core.codes import GRID_CODE_PATTERN, REGION_CODE_PATTERN
 from gridmap.core.errors import NotFound
 from gridmap.db.sql import transaction_time
@@ -35,7 +35,7 @@ _GRID = GRID_CODE_PATTERN[1:-1]
 GRID_CODE = {"pattern": GRID_CODE_PATTERN}
 # the grids (or micro-grids) that take a deleted grid's area, comma-separated
 GRID_CODES = {"pattern": rf"^\s*{_GRID}\s*(?:,\s*{_GRID}\s*)*$"}
-Version = Annotated[Int, Field(ge=1, le=2**31 - 1)]
+Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Name = Annotated[str, Field(min_length=1, max_length=100, json_schema_extra={"pattern": r"\S"})]
 
 
@@ -208,7 +208,7 @@ def restore(ctx: GridsWrite, settings: SettingsDep, code: GridCodePath, body: Re
 
 
 class SubdivideBody(Reason):
-    count: Int = Field(ge=2, le=99, description="how many micro-grids")
+    count: int = Field(ge=2, le=99, description="how many micro-grids")
 
 
 @router.post(f"/{CODE}/micro", status_code=201, responses=STALE)

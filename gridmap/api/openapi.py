@@ -5,8 +5,8 @@
   behind sign-in, 403 for signed-in writes (a page's write without its CSRF token), 400 for a
   body that cannot be parsed and 413 for one over the limit, 422 for a parameter or body that
   breaks its schema (FastAPI's own 422 body is never sent), 503 when the database is down or
-  a statement runs out of time. A route's own refusals (400,
-  403, 404, 409) it declares itself with ``errors.responses``.
+  a statement runs out of time. A route declares its own refusals (400, 403, 404, 409) with
+  ``errors.responses``.
 - What configuration decides, as this server is configured: a parameter or field marked
   ``vocabulary("event_states")`` is documented with the configured codes as an enum
   (``GRIDMAP_EVENTS_STATES`` …), one marked ``bounded("manual_points")`` with the configured

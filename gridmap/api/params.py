@@ -8,6 +8,8 @@
   refused, not read as 5 or true); its dates and times are ISO 8601 text (``Moment``, ``Day``).
 - ``Moment``: a date and time in ISO 8601, never a number (pydantic would read ``0.5`` as half
   a second after 1970).
+- ``IfMatch`` and ``version_of``: the version an edit was made on; ``free_text``: text the
+  database compares, without the NUL character it cannot hold.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pydantic import (
     ConfigDict,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 from starlette.convertors import Convertor, register_url_convertor
 
@@ -76,17 +79,6 @@ Day = Annotated[date, _iso(date)]
 """A date in ISO 8601 (2026-11-30)."""
 
 
-def _integral(value: Any) -> Any:
-    """A JSON number that is a whole number (``15.0``) is that integer."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-Int = Annotated[int, BeforeValidator(_integral)]
-"""An integer of a ``Body``: a JSON whole number, ``15`` or ``15.0`` (never ``"15"``)."""
-
-
 IfMatch = Annotated[
     str,
     Header(
@@ -111,9 +103,34 @@ def version_of(if_match: str | None, body_version: int | None) -> int | None:
         ) from None
 
 
+def free_text(value: str | None, field: str) -> str | None:
+    """Free text that the database will compare: a NUL character, which PostgreSQL's text
+    cannot hold, is refused here (400) rather than by the database half-way through a file
+    already being sent."""
+    if value is not None and "\x00" in value:
+        raise InvalidInput(f"{field} holds a NUL character (\\x00), which text cannot", field=field)
+    return value
+
+
+def _whole(value: Any) -> Any:
+    """JSON's whole numbers as integers (``15.0`` is the integer JSON Schema calls 15)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole(item) for item in value]
+    return value
+
+
 class Body(BaseModel):
-    """A JSON request body as its schema says: numbers, booleans and lists as such (strict);
-    integers typed ``Int``; dates and times as ISO 8601 text (``Moment``, ``AwareMoment``,
-    ``Day``)."""
+    """A JSON request body as its schema says: numbers, booleans and lists as such (strict,
+    a whole number may be written ``15.0``); dates and times as ISO 8601 text (``Moment``,
+    ``AwareMoment``, ``Day``)."""
 
     model_config = ConfigDict(strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers(cls, data: Any) -> Any:
+        return _whole(data)

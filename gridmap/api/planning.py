@@ -16,7 +16,7 @@ from gridmap.api import exports
 from gridmap.api.deps import GridsRead, GridsWrite, RegionParam, SettingsDep
 from gridmap.api.errors import responses
 from gridmap.api.geojson import collection_schema, feature_frame
-from gridmap.api.params import Body, Int
+from gridmap.api.params import Body
 from gridmap.core.codes import REGION_CODE_PATTERN, parse_region_code
 from gridmap.core.errors import InvalidInput, NotFound
 from gridmap.layers import merges
@@ -84,7 +84,7 @@ def crosswalk(ctx: GridsRead, merge_id: int) -> StreamingResponse:
 
 class DivideBody(Body):
     region: str = Field(json_schema_extra=REGION_CODE)
-    grids: Int = Field(ge=1, le=999, description="how many grids")
+    grids: int = Field(ge=1, le=999, description="how many grids")
     points: dict = Field(
         description="GeoJSON FeatureCollection of weighted points, EPSG:4326",
         json_schema_extra=collection_schema(),

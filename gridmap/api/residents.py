@@ -108,7 +108,7 @@ def list_residents(
     }
 
 
-@router.get("/api/v1/households/{household_id}", responses=responses(404))
+@router.get("/api/v1/households/{household_id}", responses=responses(400, 404))
 def get_household(
     ctx: CurrentUser,
     settings: SettingsDep,
