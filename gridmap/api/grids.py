@@ -12,7 +12,14 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from gridmap.api import exports
-from gridmap.api.deps import BBoxDep, GridCodePath, GridsRead, PageDep, RegionParam
+from gridmap.api.deps import (
+    BBoxDep,
+    GridCodePath,
+    GridsCaller,
+    GridsRead,
+    PageDep,
+    RegionParam,
+)
 from gridmap.api.errors import responses
 from gridmap.api.links import GeoJSONResponse, geojson_page
 from gridmap.api.params import CODE
@@ -26,9 +33,9 @@ router = APIRouter(prefix="/api/v1/grids", tags=["grids"], responses=responses(4
 
 
 @router.get("", response_class=GeoJSONResponse)
-def list_grids(
+async def list_grids(
     request: Request,
-    ctx: GridsRead,
+    caller: GridsCaller,
     page: PageDep,
     bbox: BBoxDep = None,
     region: RegionParam = None,
@@ -41,7 +48,9 @@ def list_grids(
         bbox=bbox.as_tuple() if bbox else None,
         prefix=parse_region_code(region).prefix if region else None,
     )
-    features, total = grids.list_grids(ctx.conn, where, page.limit, page.offset)
+    features, total = await caller.run(
+        lambda ctx: grids.list_grids(ctx.conn, where, page.limit, page.offset)
+    )
     return geojson_page(request, page, features, total)
 
 
@@ -69,9 +78,9 @@ def export_grids(
 
 
 @router.get(f"/{CODE}", response_class=GeoJSONResponse, responses=responses(404))
-def get_grid(ctx: GridsRead, code: GridCodePath) -> GeoJSONResponse:
+async def get_grid(caller: GridsCaller, code: GridCodePath) -> GeoJSONResponse:
     """One grid or micro-grid as a GeoJSON Feature."""
-    feature = grids.get_grid(ctx.conn, code)
+    feature = await caller.run(lambda ctx: grids.get_grid(ctx.conn, code))
     if feature is None:
         raise NotFound(f"grid {code} does not exist")
     # the version to send back as If-Match with an edit

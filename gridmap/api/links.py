@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from gridmap.api.deps import Page
 
@@ -39,13 +42,21 @@ def page_links(
     return links
 
 
-def geojson_page(request: Request, page: Page, features: list[dict], total: int) -> GeoJSONResponse:
-    """A page of features as a GeoJSON FeatureCollection with counts and paging links."""
-    body = {
-        "type": "FeatureCollection",
-        "numberMatched": total,
-        "numberReturned": len(features),
-        "links": page_links(request, page, len(features), total, GEOJSON),
-        "features": features,
-    }
-    return GeoJSONResponse(body)
+def feature_collection(request: Request, page: Page, found: list[str], total: int | None) -> bytes:
+    """A page of features that are GeoJSON texts (from PostgreSQL) as a FeatureCollection with
+    counts and paging links: the texts joined as they are, never parsed and dumped again."""
+    head: dict[str, Any] = {"type": "FeatureCollection"}
+    if total is not None:
+        head["numberMatched"] = total
+    head["numberReturned"] = len(found)
+    head["links"] = page_links(request, page, len(found), total, GEOJSON)
+    opening = json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1]
+    return f'{opening},"features":[{",".join(found)}]}}'.encode()
+
+
+def geojson_page(
+    request: Request, page: Page, features: list[str] | list[dict], total: int
+) -> Response:
+    """A page of features (GeoJSON texts, or dicts) as a GeoJSON FeatureCollection."""
+    texts = [f if isinstance(f, str) else json.dumps(f, ensure_ascii=False) for f in features]
+    return Response(feature_collection(request, page, texts, total), media_type=GEOJSON)

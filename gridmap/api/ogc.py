@@ -27,7 +27,7 @@ from fastapi.responses import JSONResponse, Response
 from gridmap import catalog
 from gridmap.api import errors
 from gridmap.api.deps import Context, CurrentUser, Page, PageDep
-from gridmap.api.links import GEOJSON, page_links
+from gridmap.api.links import GEOJSON, feature_collection
 from gridmap.core.errors import Forbidden, NotFound
 from gridmap.db import cql2, features, sql
 from gridmap.db.features import CRS84, CRSES, Box, Crs
@@ -65,6 +65,15 @@ _CRS_HELP = (
     " http://www.opengis.net/def/crs/EPSG/0/4326 (lat/lon), …/EPSG/0/3857 (metres);"
     " EPSG:4490 also accepted"
 )
+
+_EPSG_CODES = "|".join(uri.rsplit("/", 1)[1] for uri in CRSES if "/EPSG/" in uri)
+CRS_PATTERN = (
+    r"^\[?(?:https?://www\.opengis\.net/def/crs/(?:OGC/[^/]*/CRS84|EPSG/[^/]*/(?:"
+    f"{_EPSG_CODES}))|urn:ogc:def:crs:(?:OGC:[^:]*:CRS84|EPSG:[^:]*:(?:{_EPSG_CODES}))"
+    f"|EPSG:(?:{_EPSG_CODES})|OGC:CRS84|CRS84)\\]?$"
+)
+"""The CRSs served, in the forms ``features.parse_crs`` reads (it ignores case, too)."""
+_CRS = {"pattern": CRS_PATTERN}
 
 
 # what the routes answer, as the OpenAPI document says it (errors: ``errors.responses``)
@@ -121,7 +130,9 @@ def _names(value: str | None) -> list[str] | None:
 
 
 async def output_crs(
-    crs: Annotated[str | None, Query(description=f"output {_CRS_HELP}")] = None,
+    crs: Annotated[
+        str | None, Query(description=f"output {_CRS_HELP}", json_schema_extra=_CRS)
+    ] = None,
 ) -> Crs:
     return features.parse_crs(crs, "crs")
 
@@ -149,7 +160,9 @@ async def feature_params(
             examples=["117.2,28.1,117.6,28.8"],
         ),
     ] = None,
-    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description=_CRS_HELP)] = None,
+    bbox_crs: Annotated[
+        str | None, Query(alias="bbox-crs", description=_CRS_HELP, json_schema_extra=_CRS)
+    ] = None,
     datetime: Annotated[
         str | None,
         Query(
@@ -167,10 +180,20 @@ async def feature_params(
         ),
     ] = None,
     filter_lang: Annotated[
-        str | None, Query(alias="filter-lang", description="cql2-text (default) or cql2-json")
+        str | None,
+        Query(
+            alias="filter-lang",
+            description="cql2-text (default) or cql2-json",
+            json_schema_extra={"enum": list(cql2.LANGUAGES)},
+        ),
     ] = None,
     filter_crs: Annotated[
-        str | None, Query(alias="filter-crs", description=f"geometries of the filter: {_CRS_HELP}")
+        str | None,
+        Query(
+            alias="filter-crs",
+            description=f"geometries of the filter: {_CRS_HELP}",
+            json_schema_extra=_CRS,
+        ),
     ] = None,
     sortby: Annotated[
         str | None,
@@ -333,18 +356,6 @@ def _number_matched(
     return features.matched(ctx.conn, table, where, NUMBER_MATCHED_CAP)
 
 
-def _feature_collection(request: Request, page: Page, found: list[str], total: int | None) -> bytes:
-    """A GeoJSON FeatureCollection of features that are GeoJSON texts from PostgreSQL: joined
-    as they are, never parsed and dumped again."""
-    head: dict[str, Any] = {"type": "FeatureCollection"}
-    if total is not None:
-        head["numberMatched"] = total
-    head["numberReturned"] = len(found)
-    head["links"] = page_links(request, page, len(found), total, GEOJSON)
-    opening = json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1]
-    return f'{opening},"features":[{",".join(found)}]}}'.encode()
-
-
 @router.get(
     "/collections/{collection_id}/items",
     response_class=Response,
@@ -371,7 +382,7 @@ def items(
     )
     found = features.page(ctx.conn, table, query)
     total = _number_matched(ctx, table, where, page, len(found))
-    body = _feature_collection(request, page, found, total)
+    body = feature_collection(request, page, found, total)
     return Response(body, media_type=GEOJSON, headers={"Content-Crs": params.crs.header})
 
 

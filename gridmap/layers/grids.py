@@ -192,24 +192,22 @@ class GridFilter:
 
 def list_grids(
     conn: Connection, where: GridFilter, limit: int, offset: int, public: bool = False
-) -> tuple[list[dict[str, Any]], int]:
-    """A page of grids as GeoJSON Features, by code, and the number matched.
-
-    ``public`` keeps only code and name (what a resident may see).
-    """
+) -> tuple[list[str], int]:
+    """A page of grids as GeoJSON Feature texts (assembled in PostgreSQL), by code, and the
+    number matched. ``public`` keeps only code and name (what a resident may see)."""
     properties = _PUBLIC_PROPERTIES if public else _PROPERTIES
     condition = where.where()
+    # only the page's rows become GeoJSON (a projection above OFFSET runs for skipped rows too)
     rows = conn.execute(
         text(
             f"""
             SELECT json_build_object(
                      'type', 'Feature', 'id', g.code,
                      'geometry', ST_AsGeoJSON(g.boundary, 7)::json,
-                     'properties', to_jsonb(p.*)) AS feature
-              FROM grids g
+                     'properties', to_jsonb(p.*))::text
+              FROM (SELECT g.* FROM grids g WHERE {condition.sql} {sql.page("g.code")}) g
               CROSS JOIN LATERAL (SELECT {properties}) p
-             WHERE {condition.sql}
-             {sql.page("g.code")}
+             ORDER BY g.code
             """
         ),
         {**condition.params, "limit": limit, "offset": offset},
