@@ -117,6 +117,17 @@ def matched(conn: Connection, source: str, where: Where, cap: int | None = None)
     return None if found > cap else found
 
 
+def planned_with_values(conn: Connection) -> None:
+    """Plan the transaction's statements for the values they are given, never once for any.
+
+    psycopg prepares a statement run five times on a connection, and PostgreSQL may then keep
+    one plan for every value. A list filtered by a region's code range, planned blind, takes
+    the range for a few rows: a city-wide queue then walked a million events by grid (p95
+    257 ms → 74 ms). Planning each time costs a query with row-level security ~0.5 ms, so
+    only the lists whose plan turns on their values ask for it."""
+    conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 def rows(conn: Connection, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The rows of a query as dicts."""
     return [dict(row) for row in conn.execute(text(sql), params or {}).mappings()]
