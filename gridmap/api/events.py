@@ -363,7 +363,9 @@ def event_kpis(
     now = datetime.now(zone)
     since = _aware(since, zone) or datetime(now.year, 1, 1, tzinfo=zone)
     until = _aware(until, zone) or now
-    result = event_service.kpis(ctx.conn, settings, since, until, _area(grid, region), group)
+    result = event_service.kpis(
+        ctx.conn, settings, ctx.principal, since, until, _area(grid, region), group
+    )
     if format == "json":
         return result
     flat = [{**g, **{f"rate_{k}": v for k, v in g["rates"].items()}} for g in result["groups"]]

@@ -142,6 +142,8 @@ sa.Index(
     postgresql_where=text(_OPEN_INDEXED),
 )
 sa.Index("events_deadline_idx", events_table.c.deadline, events_table.c.id)
+sa.Index("events_registered_idx", events_table.c.registered_at)
+sa.Index("events_dispatched_idx", events_table.c.dispatched_at)
 
 # event_history (事件流转记录): every transition with who, when, from, to, why (append-only)
 event_history_table = sa.Table(
@@ -736,125 +738,6 @@ FEATURES = FeatureTable(
         ),
     ),
 )
-
-
-# -- KPIs -----------------------------------------------------------------------------------
-
-KPI_GROUPS = {
-    "total": "CAST('all' AS text)",  # not a bare literal: GROUP BY takes those as positions
-    "region": "left(e.grid_code, 9) || '000'",
-    "grid": "e.grid_code",
-    "department": "coalesce(e.department_id::text, '-')",
-    "category": "e.category",
-}
-_STEPS = {  # a step's time: from one milestone to the next
-    "register": ("e.reported_at", "e.registered_at"),
-    "dispatch": ("e.registered_at", "e.dispatched_at"),
-    "accept": ("e.dispatched_at", "e.accepted_at"),
-    "handle": ("e.accepted_at", "e.handled_at"),
-    "close": ("e.handled_at", "e.closed_at"),
-}
-
-
-def _kpi_cohorts(local: str, dispute: str, same_day: str) -> dict[str, tuple[str, str]]:
-    """Each KPI count: (its cohort, the condition within it); ``gridmap.ops.kpi`` defines them."""
-    closed = "e.closed_at IS NOT NULL"
-    return {
-        "reported": ("rep", "true"),
-        "registered": ("reg", "true"),
-        "closed": ("reg", closed),
-        "closed_on_time": ("reg", "e.closed_on_time"),
-        "closed_local": ("reg", f"{closed} AND {local}"),
-        "disputes_closed": ("reg", f"{closed} AND {dispute}"),
-        "disputes_closed_local": ("reg", f"{closed} AND {dispute} AND {local}"),
-        "dispatched": ("dis", "true"),
-        "handled": ("dis", "e.handled_at IS NOT NULL"),
-        "handled_on_time": ("dis", "e.handled_on_time"),
-        "reworked": ("dis", "e.reworks > 0"),
-        "returned": ("dis", "e.returns > 0"),
-        "same_day": ("rep", f"{closed} AND {same_day}"),
-        "evaluated": ("reg", "e.satisfaction IS NOT NULL"),
-        "satisfied": ("reg", "e.satisfaction >= 4"),
-    }
-
-
-def _kpi_sql(key: str, area: str) -> str:
-    """The KPI counts per group: counted per (group, channel) in one parallel scan with partial
-    aggregates, then summed per group. (GROUPING SETS counted both at once but cannot aggregate
-    in parallel, and sorted a city-year's million rows to disk: 3.0 s.) Means are carried as
-    sums and counts so that they add up."""
-    cohorts = {
-        "rep": "e.reported_at >= :since AND e.reported_at < :until",
-        "reg": "e.registered_at >= :since AND e.registered_at < :until",
-        "dis": "e.dispatched_at >= :since AND e.dispatched_at < :until",
-    }
-    same_day = "(e.closed_at AT TIME ZONE :tz)::date = (e.reported_at AT TIME ZONE :tz)::date"
-    counts = _kpi_cohorts(
-        "e.max_level = ANY (:local_levels)", "e.category = ANY (:disputes)", same_day
-    )
-    inner = [
-        f"count(*) FILTER (WHERE {cohorts[cohort]} AND {condition}) AS {name}"
-        for name, (cohort, condition) in counts.items()
-    ]
-    inner += [
-        f"sum(e.satisfaction) FILTER (WHERE {cohorts['reg']}) AS satisfaction_sum",
-        f"count(e.satisfaction) FILTER (WHERE {cohorts['reg']}) AS satisfaction_n",
-    ]
-    for name, (a, b) in _STEPS.items():
-        inner += [
-            f"sum(extract(epoch FROM {b} - {a})) FILTER (WHERE {cohorts['reg']}) AS {name}_s",
-            f"count({b} - {a}) FILTER (WHERE {cohorts['reg']}) AS {name}_n",
-        ]
-    outer = [f"sum({name})::bigint AS {name}" for name in counts]
-    outer += [
-        "round(sum(satisfaction_sum)::numeric / nullif(sum(satisfaction_n), 0), 2)::float"
-        " AS satisfaction",
-        "jsonb_object_agg(channel, reported) FILTER (WHERE reported > 0) AS intake",
-        *(
-            f"sum({name}_s)::float / nullif(sum({name}_n), 0) / 3600 AS hours_{name}"
-            for name in _STEPS
-        ),
-    ]
-    return f"""
-        WITH per_channel AS (
-          SELECT {key} AS key, e.channel, {", ".join(inner)}
-            FROM events e
-           WHERE e.reported_at < :until
-             AND (e.reported_at >= :since OR e.registered_at >= :since
-                  OR e.dispatched_at >= :since)
-             AND {area}
-           GROUP BY 1, 2)
-        SELECT key, {", ".join(outer)} FROM per_channel GROUP BY key ORDER BY key
-    """
-
-
-def kpi_counts(
-    conn: Connection,
-    since: datetime,
-    until: datetime,
-    prefix: str | None,
-    group: str,
-    time_zone: str,
-    dispute_categories: list[str],
-    local_levels: list[str],
-) -> list[dict[str, Any]]:
-    """The counts of every KPI cohort (``gridmap.ops.kpi``) per group, in one pass over the
-    events of the period (those reported, registered or first dispatched in it)."""
-    area = sql.Where().code_range("e.grid_code", prefix)
-    params = {
-        "since": since,
-        "until": until,
-        "tz": time_zone,
-        "disputes": dispute_categories,
-        "local_levels": local_levels,
-        **area.params,
-    }
-    found = sql.rows(conn, _kpi_sql(KPI_GROUPS[group], area.sql), params)
-    for row in found:
-        row["intake"] = row["intake"] or {}
-        hours = {name: row.pop(f"hours_{name}") for name in _STEPS}
-        row["mean_hours"] = {n: None if v is None else round(float(v), 2) for n, v in hours.items()}
-    return found
 
 
 def names_of(conn: Connection, table: str, codes: list[str]) -> dict[str, str]:

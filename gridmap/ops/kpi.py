@@ -23,8 +23,43 @@ A rate over an empty cohort is None, never 0 or 1.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+
+def combine(parts: Iterable[Iterable[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """The counts per group (``key``) of disjoint parts of a period, added up, the intake per
+    channel too; by key. Means come as sums and counts (``satisfaction_sum`` and ``_n``,
+    ``{step}_s`` in seconds and ``{step}_n``) so that they add up too (``finish``)."""
+    found: dict[str, dict[str, Any]] = {}
+    for part in parts:
+        for row in part:
+            total = found.get(row["key"])
+            if total is None:
+                found[row["key"]] = {**row, "intake": dict(row.get("intake") or {})}
+                continue
+            for name, value in row.items():
+                if name not in ("key", "intake"):
+                    total[name] += value
+            for channel, count in (row.get("intake") or {}).items():
+                total["intake"][channel] = total["intake"].get(channel, 0) + int(count)
+    return [found[key] for key in sorted(found)]
+
+
+def finish(counts: Mapping[str, Any]) -> dict[str, Any]:
+    """A group's counts as the API gives them: the mean satisfaction (of the registered
+    cohort) and the mean hours of each step in place of their sums and counts."""
+    shown = {k: v for k, v in counts.items() if not k.endswith(("_s", "_n", "_sum"))}
+    rated = counts["satisfaction_n"]
+    shown["satisfaction"] = round(counts["satisfaction_sum"] / rated, 2) if rated else None
+    steps = [name[:-2] for name in counts if name.endswith("_s")]
+    shown["mean_hours"] = {
+        step: round(counts[f"{step}_s"] / counts[f"{step}_n"] / 3600, 2)
+        if counts[f"{step}_n"]
+        else None
+        for step in steps
+    }
+    return shown
 
 
 def _ratio(part: float, whole: float) -> float | None:

@@ -1,6 +1,7 @@
 """Ledger imports (台账导入) with what follows them in the same transaction: cameras imported get
-their views drawn, and buildings imported redraw the views of the cameras near them (a new
-footprint may hide part of what a camera sees)."""
+their views drawn, buildings imported redraw the views of the cameras near them (a new
+footprint may hide part of what a camera sees), and events imported are counted into the KPIs
+kept by month."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from gridmap.db.sql import Progress
 from gridmap.ingest import ledgers
 from gridmap.ingest.report import ImportReport
 from gridmap.services import cameras
+from gridmap.services import events as event_service
 
 # layers whose import changes what cameras see
 _REDRAWS_VIEWS = ("cameras", "buildings")
@@ -27,9 +29,11 @@ def import_ledger(
     generated: bool = False,
 ) -> ImportReport:
     """Import one ledger file into ``layer`` in the caller's transaction, then redraw the
-    camera views it made stale."""
+    camera views it made stale and count the months of events it wrote."""
     report = ledgers.import_ledger(conn, layer, path, settings, crs, on_progress, generated)
     redraw_views(conn, settings, [report])
+    if layer == "events" and report.written:
+        event_service.count_months(conn, settings)
     return report
 
 
