@@ -5,7 +5,8 @@ server (own process, signed in, row-level security on).
 Figures: generating the city and its events; importing the events (rows/s end to end: checks,
 grid ties, deadlines on the work calendar, history); intake through ``POST /api/v1/events``
 from several clients (events/s); the centre's queue (``GET /api/v1/events`` filtered by
-region, state and overdue, paged); the KPIs of the city-year; the event map's tiles at zooms
+region, state and overdue, paged); the KPIs of the city-year per group (the months kept, which
+the import counted, and the current month from the events); the event map's tiles at zooms
 10-15. Sizes: GRIDMAP_BENCH_EVENTS, GRIDMAP_BENCH_GRIDS, GRIDMAP_BENCH_EVENT_RESIDENTS (the
 population the events gather at), GRIDMAP_BENCH_CLIENTS.
 """
@@ -207,15 +208,14 @@ def main() -> None:
         with server_process(data_dir) as base:
             headers = sign_in(base, "bench", PASSWORD)
             queue = _timed_gets(base, headers, _queue_urls(townships, counties))
-            kpis = []
-            for group in ("total", "region", "total", "department", "total"):
-                kpis.append(
-                    fetch(
-                        f"{base}/api/v1/events/kpis?"
-                        + urllib.parse.urlencode({**year, "region": REGION, "group": group}),
-                        headers,
-                    )[0]
-                )
+            kpis = {
+                group: fetch(
+                    f"{base}/api/v1/events/kpis?"
+                    + urllib.parse.urlencode({**year, "region": REGION, "group": group}),
+                    headers,
+                )[0]
+                for group in ("total", "region", "department", "category", "grid")
+            }
             tile_times = {
                 z: _timed_gets(base, headers, [f"/tiles/events/{z}/{x}/{y}.mvt" for _, x, y in t])
                 for z, t in tiles.items()
@@ -246,8 +246,8 @@ def main() -> None:
                 f"{summary_ms(queue)} (aim p95 < 100 ms)",
             ),
             (
-                "KPIs of the city-year",
-                f"median {sorted(kpis)[len(kpis) // 2]:.2f} s, max {max(kpis):.2f} s (aim < 1 s)",
+                "KPIs of the city-year (aim < 1 s)",
+                ", ".join(f"{group} {seconds:.2f} s" for group, seconds in kpis.items()),
             ),
             *((f"  event tiles z{z}", summary_ms(times)) for z, times in tile_times.items()),
             (
