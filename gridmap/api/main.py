@@ -108,7 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = app_engine(settings)
     cache_bytes = settings.map.tile_cache_mb * 1024 * 1024
     app.state.tile_cache = TileCache(cache_bytes) if cache_bytes else None
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=settings.server.gzip_level)
     security.install(app, settings)
     errors.install(app)
     for module in ROUTERS:
