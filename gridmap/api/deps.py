@@ -234,6 +234,7 @@ PlacesRead = Annotated[Context, Depends(require("places:read"))]
 PeopleCount = Annotated[Context, Depends(require("people:count"))]
 EventsRead = Annotated[Context, Depends(require("events:read", "events:handle"))]
 EventsWrite = Annotated[Context, Depends(require("events:write"))]
+EventsWriteCaller = Annotated[Caller, Depends(caller("events:write"))]
 EventsAct = Annotated[Context, Depends(require("events:write", "events:handle"))]
 
 

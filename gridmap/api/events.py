@@ -22,7 +22,7 @@ from gridmap.api.deps import (
     CurrentUser,
     EventsAct,
     EventsRead,
-    EventsWrite,
+    EventsWriteCaller,
     PageDep,
     SettingsDep,
 )
@@ -172,13 +172,16 @@ def _csv(values: str | None) -> list[str]:
         **responses(400, 404, e404="the grid or a related record it names does not exist"),
     },
 )
-def report_event(
-    ctx: EventsWrite, settings: SettingsDep, body: ReportBody, response: Response
+async def report_event(
+    caller: EventsWriteCaller, settings: SettingsDep, body: ReportBody, response: Response
 ) -> dict:
     """Take an event in from any channel (the centre's intake, the worker page, a 12345
     operator). Suggests open events of the same category nearby (``possible_duplicates``)."""
-    desk = EventDesk(ctx.conn, settings, ctx.principal)
-    event = desk.report(Intake(**body.model_dump()))
+    intake = Intake(**body.model_dump())
+    # the caller's check and the intake in one worker-thread hop (``Caller``)
+    event = await caller.run(
+        lambda ctx: EventDesk(ctx.conn, settings, ctx.principal).report(intake)
+    )
     if event.get("repeated"):
         response.status_code = 200
     return event
