@@ -212,7 +212,10 @@ def list_grids(
         ),
         {**condition.params, "limit": limit, "offset": offset},
     ).scalars()
-    return list(rows), sql.matched(conn, "grids g", condition)
+    found = list(rows)
+    if len(found) < limit and (found or offset == 0):
+        return found, offset + len(found)  # the last page: nothing more to count
+    return found, sql.matched(conn, "grids g", condition)
 
 
 def get_grid(conn: Connection, code: str) -> dict[str, Any] | None:
