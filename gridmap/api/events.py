@@ -38,6 +38,7 @@ from gridmap.core.codes import (
     parse_region_code,
 )
 from gridmap.core.errors import InvalidInput, NotFound
+from gridmap.db import sql
 from gridmap.layers import events as event_rows
 from gridmap.ops import kpi
 from gridmap.services import events as event_service
@@ -276,7 +277,9 @@ def list_events(
     ``total`` is exact up to ``more_than`` events and null above."""
     found = event_rows.list_events(ctx.conn, where, page.limit, page.offset, sort)
     cap = settings.server.api_count_cap
-    total = event_rows.count_events(ctx.conn, where, cap)
+    total = sql.last_page_total(len(found), page.limit, page.offset)
+    if total is None:
+        total = event_rows.count_events(ctx.conn, where, cap)
     return {
         "total": total,
         "more_than": None if total is not None else cap,

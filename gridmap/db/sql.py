@@ -117,6 +117,14 @@ def matched(conn: Connection, source: str, where: Where, cap: int | None = None)
     return None if found > cap else found
 
 
+def last_page_total(returned: int, limit: int, offset: int) -> int | None:
+    """How many rows a list matches when its page tells without counting: a page shorter
+    than its limit is the last (unless past the end); None when only a count can tell."""
+    if returned < limit and (returned > 0 or offset == 0):
+        return offset + returned
+    return None
+
+
 def planned_with_values(conn: Connection) -> None:
     """Plan the transaction's statements for the values they are given, never once for any.
 

@@ -213,9 +213,8 @@ def list_grids(
         {**condition.params, "limit": limit, "offset": offset},
     ).scalars()
     found = list(rows)
-    if len(found) < limit and (found or offset == 0):
-        return found, offset + len(found)  # the last page: nothing more to count
-    return found, sql.matched(conn, "grids g", condition)
+    total = sql.last_page_total(len(found), limit, offset)
+    return found, sql.matched(conn, "grids g", condition) if total is None else total
 
 
 def get_grid(conn: Connection, code: str) -> dict[str, Any] | None:
