@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -24,9 +25,10 @@ from gridmap.api.errors import responses
 from gridmap.api.events import EventQuery, RegionQuery
 from gridmap.api.links import GeoJSONResponse
 from gridmap.api.params import Moment
-from gridmap.api.tiles import MVT, check_tile
+from gridmap.api.tiles import MVT, TileX, TileY, TileZ, check_tile
 from gridmap.core.codes import CodeError, parse_region_code
 from gridmap.core.errors import InvalidInput
+from gridmap.core.settings import Settings
 from gridmap.ingest.vector import write_vector
 from gridmap.ops.areal import HotSpotOptions
 from gridmap.services import analytics, heatmaps
@@ -144,9 +146,9 @@ def hotspot_tile(
     settings: SettingsDep,
     events: EventQuery,
     options: HotSpotQuery,
-    z: int,
-    x: int,
-    y: int,
+    z: TileZ,
+    x: TileX,
+    y: TileY,
     region: RegionQuery = None,
 ) -> Response:
     """Hot spots as a vector tile (layer ``hotspots``): the grids of the tile with the same
@@ -217,6 +219,18 @@ RISK_COLUMNS = (
 )
 
 
+def _risk_moment(settings: Settings, at: datetime | None) -> datetime | None:
+    """``at``, if the risk window (and a day for its time zone) fits before it in the calendar;
+    400 naming it otherwise (the window would start before year 1)."""
+    window = settings.analytics.risk_window_days
+    if at is None or at.date() - date.min > timedelta(days=window + 1):
+        return at
+    raise InvalidInput(
+        f"at {at.isoformat()} leaves no room for the {window}-day risk window before it",
+        field="at",
+    )
+
+
 @router.get("/api/v1/analytics/risk", response_model=None, responses={**DOWNLOADS, **FILTERED})
 def risk(
     ctx: AnalyticsRead,
@@ -230,7 +244,7 @@ def risk(
     reasons: what each factor contributed. ``format`` csv, xlsx or gpkg (the grids' outlines
     with their colour, score, reasons and each factor's points) to download."""
     prefix = _prefix(region)
-    found = analytics.risk_colours(ctx.conn, settings, prefix, at)
+    found = analytics.risk_colours(ctx.conn, settings, prefix, _risk_moment(settings, at))
     if format == "gpkg":
         units = analytics.units_of(ctx.conn, prefix)
         factors = list(settings.analytics.risk_factors)
@@ -284,9 +298,9 @@ def heatmap_tile(
     ctx: AnalyticsRead,
     settings: SettingsDep,
     events: EventQuery,
-    z: int,
-    x: int,
-    y: int,
+    z: TileZ,
+    x: TileX,
+    y: TileY,
 ) -> Response:
     """A heatmap tile: the kernel density of the matching events (events per km²), painted
     with the classes of ``…/heatmap/legend``; a PNG of one pixel a cell."""

@@ -9,7 +9,8 @@ cameras see, as a job.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response
 from pydantic import ConfigDict, Field, field_validator
@@ -255,13 +256,29 @@ def _together(one: str, other: str) -> dict:
     }
 
 
+def _never_null(mark: dict[str, Any] | None = None) -> Callable[[dict[str, Any]], None]:
+    """The schema of a change's field that is changed but never cleared (the record always has
+    one): no null, no default (a field not given is not changed)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        schema.pop("default", None)
+        schema.update(mark or {})
+
+    return extra
+
+
 class CameraChange(CameraFields):
-    """What changes: the fields given (``null`` clears one); ``lon`` and ``lat`` together."""
+    """What changes: the fields given (``null`` clears one, but a camera always has a
+    ``status`` and is ``planned`` or not); ``lon`` and ``lat`` together."""
 
     model_config = ConfigDict(
         json_schema_extra={"allOf": [_together("lon", "lat"), _together("lat", "lon")]}
     )
 
+    status: str = Field(  # type: ignore[assignment]
+        default=None, json_schema_extra=_never_null(vocabulary("camera_statuses"))
+    )
+    planned: bool = Field(default=None, json_schema_extra=_never_null())  # type: ignore[assignment]
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
 

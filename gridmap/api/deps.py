@@ -6,21 +6,31 @@ a worker thread, and each such hop costs more than the parsing itself.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hmac
 import math
+import weakref
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
+import anyio
 from fastapi import Depends, Path, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Connection
 
+from gridmap.api.openapi import bounded
 from gridmap.core.access import PUBLIC, PUBLIC_REPORTER, Principal
-from gridmap.core.codes import CodeError, parse_grid_code, parse_region_code
+from gridmap.core.codes import (
+    GRID_CODE_PATTERN,
+    GRID_ONLY_CODE_PATTERN,
+    REGION_CODE_PATTERN,
+    CodeError,
+    parse_grid_code,
+    parse_region_code,
+)
 from gridmap.core.errors import Forbidden, InvalidInput, Unauthorized
 from gridmap.core.settings import Settings
 from gridmap.db.scope import apply_scope
@@ -172,6 +182,19 @@ def reporter_context(request: Request) -> Iterator[Context]:
         yield ctx
 
 
+_FAST_PATH_LIMITERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _fast_path_limiter(total: int) -> anyio.CapacityLimiter:
+    """The worker's limit on fast-path requests at the database, one per event loop (a limiter
+    belongs to the loop it waits in)."""
+    loop = asyncio.get_running_loop()
+    limiter = _FAST_PATH_LIMITERS.get(loop)
+    if limiter is None:
+        limiter = _FAST_PATH_LIMITERS[loop] = anyio.CapacityLimiter(total)
+    return limiter
+
+
 @dataclass(frozen=True)
 class Caller:
     """The caller of a route that does all its database work at once (a tile): what they sent,
@@ -185,8 +208,10 @@ class Caller:
     permissions: tuple[str, ...] = ()
 
     async def run(self, work: Callable[[Context], T]) -> T:
-        """``work(context)`` in the caller's transaction, committed before it returns."""
-        return await run_in_threadpool(self._run, work)
+        """``work(context)`` in the caller's transaction, committed before it returns; at most
+        ``GRIDMAP_DB_CONCURRENCY`` at once in a worker."""
+        limiter = _fast_path_limiter(self.settings.server.db_concurrency)
+        return await anyio.to_thread.run_sync(self._run, work, limiter=limiter)
 
     def _run(self, work: Callable[[Context], T]) -> T:
         if self.credentials is None:
@@ -251,12 +276,21 @@ class BBox:
         return (self.minx, self.miny, self.maxx, self.maxy)
 
 
+# decimal degrees within ±180 and ±90 (the parser also takes exponents and blanks)
+_LON = r"-?(?:180(?:\.0+)?|(?:1[0-7][0-9]|[1-9]?[0-9])(?:\.[0-9]+)?)"
+_LAT = r"-?(?:90(?:\.0+)?|[1-8]?[0-9](?:\.[0-9]+)?)"
+BBOX_PATTERN = f"^{_LON},{_LAT},{_LON},{_LAT}$"
+"""minLon,minLat,maxLon,maxLat as the OpenAPI document says it; that min ≤ max, a rule
+across the numbers, the parser checks (400)."""
+
+
 async def parse_bbox(
     bbox: Annotated[
         str | None,
         Query(
-            description="minLon,minLat,maxLon,maxLat in EPSG:4326",
+            description="minLon,minLat,maxLon,maxLat in EPSG:4326 (min ≤ max)",
             examples=["117.2,28.1,117.6,28.8"],
+            json_schema_extra={"pattern": BBOX_PATTERN},
         ),
     ] = None,
 ) -> BBox | None:
@@ -288,10 +322,21 @@ class Page:
     offset: int
 
 
+# the furthest a page may start (PostgreSQL's OFFSET is a bigint; no list is this long)
+MAX_OFFSET = 2**31 - 1
+
+
 async def parse_page(
     settings: SettingsDep,
-    limit: Annotated[int, Query(ge=1, description="items per page (capped by the server)")] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            description="items per page (at most the server's largest page)",
+            json_schema_extra=bounded("page_limit"),
+        ),
+    ] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Page:
     cap = settings.server.api_page_limit
     if limit > cap:
@@ -306,29 +351,56 @@ def _region_code(value: str, field: str) -> str:
         raise InvalidInput(str(error), field=field) from None
 
 
+# documented; the parsers check them, naming what is wrong (400)
+_REGION = {"pattern": REGION_CODE_PATTERN}
+_GRID = {"pattern": GRID_CODE_PATTERN}
+
+
 async def parse_region_param(
-    region: Annotated[str | None, Query(description="12-digit region code (区划代码)")] = None,
+    region: Annotated[
+        str | None, Query(description="12-digit region code (区划代码)", json_schema_extra=_REGION)
+    ] = None,
 ) -> str | None:
     return None if region is None else _region_code(region, "region")
 
 
 async def parse_parent_param(
-    parent: Annotated[str | None, Query(description="12-digit code of the parent region")] = None,
+    parent: Annotated[
+        str | None,
+        Query(description="12-digit code of the parent region", json_schema_extra=_REGION),
+    ] = None,
 ) -> str | None:
     return None if parent is None else _region_code(parent, "parent")
 
 
-async def region_path(code: Annotated[str, Path(description="12-digit region code")]) -> str:
+async def region_path(
+    code: Annotated[str, Path(description="12-digit region code", json_schema_extra=_REGION)],
+) -> str:
     return _region_code(code, "code")
 
 
 async def grid_path(
-    code: Annotated[str, Path(description="15-digit grid or 17-digit micro-grid code")],
+    code: Annotated[
+        str,
+        Path(description="15-digit grid or 17-digit micro-grid code", json_schema_extra=_GRID),
+    ],
 ) -> str:
     try:
         return parse_grid_code(code).code
     except CodeError as error:
         raise InvalidInput(str(error), field="code") from None
+
+
+async def whole_grid_path(
+    code: Annotated[
+        str,
+        Path(
+            description="15-digit grid code (not a micro-grid's)",
+            json_schema_extra={"pattern": GRID_ONLY_CODE_PATTERN},
+        ),
+    ],
+) -> str:
+    return await grid_path(code)
 
 
 BBoxDep = Annotated[BBox | None, Depends(parse_bbox)]
@@ -337,3 +409,4 @@ RegionParam = Annotated[str | None, Depends(parse_region_param)]
 ParentParam = Annotated[str | None, Depends(parse_parent_param)]
 RegionCodePath = Annotated[str, Depends(region_path)]
 GridCodePath = Annotated[str, Depends(grid_path)]
+WholeGridCodePath = Annotated[str, Depends(whole_grid_path)]

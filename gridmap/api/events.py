@@ -28,7 +28,7 @@ from gridmap.api.deps import (
 )
 from gridmap.api.errors import responses
 from gridmap.api.links import page_links
-from gridmap.api.openapi import vocabulary
+from gridmap.api.openapi import bounded, vocabulary
 from gridmap.api.params import AwareMoment, Body, IfMatch, Moment, free_text, version_of
 from gridmap.core.codes import (
     GRID_CODE_PATTERN,
@@ -449,7 +449,10 @@ async def upload_photos(
     event_id: int,
     files: Annotated[
         list[UploadFile],
-        File(description="JPEG, PNG or WebP photos", json_schema_extra={"minItems": 1}),
+        File(
+            description="JPEG, PNG or WebP photos",
+            json_schema_extra={"minItems": 1, **bounded("photos_per_upload")},
+        ),
     ],
 ) -> dict:
     """Photos of an event (before a report-back, or of the scene): checked by content, sized,

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from gridmap.api import geojson
-from gridmap.api.deps import GridCodePath, GridsRead, GridsWrite, SettingsDep
+from gridmap.api.deps import GridCodePath, GridsRead, GridsWrite, SettingsDep, WholeGridCodePath
 from gridmap.api.errors import responses
 from gridmap.api.openapi import vocabulary
 from gridmap.api.params import CODE, Body, IfMatch, Moment, version_of
@@ -213,7 +213,7 @@ class SubdivideBody(Reason):
 
 @router.post(f"/{CODE}/micro", status_code=201, responses=STALE)
 def subdivide(
-    ctx: GridsWrite, settings: SettingsDep, code: GridCodePath, body: SubdivideBody
+    ctx: GridsWrite, settings: SettingsDep, code: WholeGridCodePath, body: SubdivideBody
 ) -> dict:
     """Cut a grid into micro-grids (微网格); they are edited like grids, within their grid."""
     editor = GridEditor(ctx.conn, settings, body.reason)

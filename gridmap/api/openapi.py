@@ -22,6 +22,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from gridmap import catalog
 from gridmap.api.errors import MEANING, ErrorBody
 from gridmap.core.settings import Settings
 
@@ -41,6 +42,8 @@ VOCABULARIES: dict[str, Callable[[Settings], list[str]]] = {
     "grid_kinds": lambda s: list(s.grid.kinds),
     "grid_purposes": lambda s: list(s.grid.dedicated_purposes),
     "camera_statuses": lambda s: list(s.cameras.statuses),
+    "tile_layers": lambda _s: catalog.tile_layers(),
+    "public_tile_layers": lambda _s: catalog.tile_layers(public=True),
 }
 # configured limits, as JSON Schema keywords
 BOUNDS: dict[str, Callable[[Settings], dict[str, float]]] = {
@@ -50,6 +53,7 @@ BOUNDS: dict[str, Callable[[Settings], dict[str, float]]] = {
     },
     "page_limit": lambda s: {"maximum": s.server.api_page_limit},
     "patrol_batch": lambda s: {"maxItems": s.events.patrol_max_points_per_batch},
+    "photos_per_upload": lambda s: {"maxItems": s.events.photos_per_upload},
 }
 _MARK = "x-vocabulary"
 _LISTED = "x-vocabulary-list"

@@ -19,8 +19,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from gridmap import catalog
 from gridmap.api.deps import Context, PublicCaller, SettingsDep, TilesCaller
+from gridmap.api.errors import responses
+from gridmap.api.openapi import vocabulary
 from gridmap.core.errors import InvalidInput
 from gridmap.core.settings import Settings
 from gridmap.services import tiles, tilesets
@@ -30,7 +31,26 @@ router = APIRouter(tags=["tiles"])
 MVT = tilesets.MVT
 MAX_ZOOM = tilesets.MAX_ZOOM
 
-LayerName = Annotated[str, Path(description=f"one of: {', '.join(catalog.tile_layers())}")]
+LayerName = Annotated[
+    str, Path(description="a layer served as tiles", json_schema_extra=vocabulary("tile_layers"))
+]
+PublicLayerName = Annotated[
+    str,
+    Path(
+        description="a layer residents may see as tiles",
+        json_schema_extra=vocabulary("public_tile_layers"),
+    ),
+]
+# documented as the limits of WebMercatorQuad; ``check_tile`` checks them, and that x and y lie
+# below 2^z, a rule across the three (400 naming the tile)
+_ROW_OR_COLUMN = {"minimum": 0, "maximum": 2**MAX_ZOOM - 1}
+TileZ = Annotated[
+    int, Path(description="zoom", json_schema_extra={"minimum": 0, "maximum": MAX_ZOOM})
+]
+TileX = Annotated[int, Path(description="column, 0 … 2^z − 1", json_schema_extra=_ROW_OR_COLUMN)]
+TileY = Annotated[int, Path(description="row, 0 … 2^z − 1", json_schema_extra=_ROW_OR_COLUMN)]
+# a zoom, column or row outside the tile matrix set (400), a layer that does not exist (404)
+TILE_ERRORS = responses(400, 404, e404="no such layer")
 
 
 def check_tile(z: int, x: int, y: int) -> None:
@@ -114,7 +134,7 @@ async def tileset_list(request: Request, caller: TilesCaller) -> JSONResponse:
     return _json(tilesets.tilesets(_base(request), False), False)
 
 
-@router.get("/tiles/{layer}.json")
+@router.get("/tiles/{layer}.json", responses=TILE_ERRORS)
 async def tilejson(
     request: Request,
     caller: TilesCaller,
@@ -131,7 +151,7 @@ async def tilejson(
     return _json(body, False)
 
 
-@router.get(f"/tiles/{{layer}}/{tilesets.WEB_MERCATOR_QUAD}")
+@router.get(f"/tiles/{{layer}}/{tilesets.WEB_MERCATOR_QUAD}", responses=TILE_ERRORS)
 async def tileset(
     request: Request, caller: TilesCaller, layer: LayerName, department: Department = None
 ) -> JSONResponse:
@@ -151,7 +171,7 @@ async def public_tileset_list(request: Request) -> JSONResponse:
 
 @router.get("/public/tiles/{layer}.json")
 async def public_tilejson(
-    request: Request, caller: PublicCaller, settings: SettingsDep, layer: LayerName
+    request: Request, caller: PublicCaller, settings: SettingsDep, layer: PublicLayerName
 ) -> JSONResponse:
     """TileJSON 3.0.0 of a layer residents may see."""
     base = _base(request)
@@ -160,22 +180,24 @@ async def public_tilejson(
 
 
 @router.get(f"/public/tiles/{{layer}}/{tilesets.WEB_MERCATOR_QUAD}")
-async def public_tileset(request: Request, caller: PublicCaller, layer: LayerName) -> JSONResponse:
+async def public_tileset(
+    request: Request, caller: PublicCaller, layer: PublicLayerName
+) -> JSONResponse:
     """OGC API – Tiles: a layer's tileset as residents may see it."""
     base = _base(request)
     body = await caller.run(lambda ctx: tilesets.tileset(ctx.conn, layer, base, True))
     return _json(body, True)
 
 
-@router.get("/tiles/{layer}/{z}/{x}/{y}.mvt", response_class=Response)
+@router.get("/tiles/{layer}/{z}/{x}/{y}.mvt", response_class=Response, responses=TILE_ERRORS)
 async def tile(
     request: Request,
     caller: TilesCaller,
     settings: SettingsDep,
     layer: LayerName,
-    z: int,
-    x: int,
-    y: int,
+    z: TileZ,
+    x: TileX,
+    y: TileY,
     department: Department = None,
 ) -> Response:
     """A vector tile of a layer (EPSG:3857 tiling, 4096 extent), inside the caller's scope."""
@@ -185,15 +207,15 @@ async def tile(
     )
 
 
-@router.get("/public/tiles/{layer}/{z}/{x}/{y}.mvt", response_class=Response)
+@router.get("/public/tiles/{layer}/{z}/{x}/{y}.mvt", response_class=Response, responses=TILE_ERRORS)
 async def public_tile(
     request: Request,
     caller: PublicCaller,
     settings: SettingsDep,
-    layer: LayerName,
-    z: int,
-    x: int,
-    y: int,
+    layer: PublicLayerName,
+    z: TileZ,
+    x: TileX,
+    y: TileY,
 ) -> Response:
     """A vector tile with only what a resident may see: grid outlines, codes and names."""
     return await caller.run(partial(render_tile, request, settings, layer, (z, x, y), True, {}))

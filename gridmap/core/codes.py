@@ -16,6 +16,7 @@ from typing import Final
 __all__ = [
     "DEVICE_TYPES",
     "GRID_CODE_PATTERN",
+    "GRID_ONLY_CODE_PATTERN",
     "PROVINCE_CODES",
     "REGION_CODE_PATTERN",
     "CameraId",
@@ -334,6 +335,8 @@ REGION_CODE_PATTERN: Final = (
 """What `parse_region_code` accepts (without surrounding whitespace)."""
 GRID_CODE_PATTERN: Final = f"^{_TOWN_OR_VILLAGE_RE}{_NONZERO_3}(?:{_NONZERO_2})?$"
 """What `parse_grid_code` accepts without a ``parent`` (grids and micro-grids)."""
+GRID_ONLY_CODE_PATTERN: Final = f"^{_TOWN_OR_VILLAGE_RE}{_NONZERO_3}$"
+"""A 15-digit grid code, not a micro-grid's."""
 
 
 def region_level(code: object) -> RegionLevel:

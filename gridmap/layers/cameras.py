@@ -170,7 +170,7 @@ def problems(conn: Connection, prefix: str | None, params: dict[str, Any]) -> li
     checks = ", ".join(f"'{name}'" for name in CHECKS)
     reasons = ", ".join(f"CAST({expression} AS text)" for expression in CHECKS.values())
     query = f"""
-        WITH found AS (
+        WITH found AS MATERIALIZED (  -- once, not once per camera (41 ms × each)
           SELECT c.id, u.problem, u.reason
             FROM cameras c CROSS JOIN LATERAL unnest(ARRAY[{checks}], ARRAY[{reasons}])
                  AS u(problem, reason)

@@ -112,6 +112,8 @@ def breaks(
             every[:, 1].max() + margin,
         )
         cell = max(bandwidth / 3, (box[2] - box[0]) * math.cos(math.radians(lat)) / 600)
+        # zoomed in on a wide area a cell is wider than the kernel: each event fills its cell
+        bandwidth = max(bandwidth, cell)
         grid = _density(conn, events, box, lat, cell, bandwidth, 2_000_000)
         config = settings.analytics
         found = [float(b) for b in density.density_breaks(grid, config.heatmap_classes)]

@@ -9,9 +9,13 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from gridmap import catalog
+from gridmap.api import tiles
 from gridmap.api.errors import ErrorBody
 from gridmap.api.main import create_app
 from gridmap.core.settings import Settings
+from gridmap.db import cql2
+from gridmap.db.features import CRSES, parse_crs
 
 ERROR_BODY = "#/components/schemas/ErrorBody"
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -113,8 +117,8 @@ def test_configured_vocabularies_are_enums(document: dict, settings: Settings) -
     body = document["components"]["schemas"]["ReportBody"]["properties"]
     assert body["channel"]["enum"] == list(settings.events.channels)
     assert body["category"]["enum"] == list(settings.events.categories)
-    status = document["components"]["schemas"]["CameraChange"]["properties"]["status"]
-    assert status["enum"] == [*settings.cameras.statuses, None]  # null clears it
+    purpose = document["components"]["schemas"]["DrawBody"]["properties"]["purpose"]
+    assert purpose["enum"] == [*settings.grid.dedicated_purposes, None]  # null: none
     listed = {
         p["name"]: p["schema"] for p in document["paths"]["/api/v1/events"]["get"]["parameters"]
     }
@@ -176,3 +180,78 @@ def test_open311_errors_stay_the_standards(client: TestClient) -> None:
     bad = client.get("/open311/v2/requests/1/media/photo.json")
     assert bad.status_code == 400
     assert bad.json()[0]["code"] == 400 and "photo_id" in bad.json()[0]["description"]
+
+
+def _parameters(document: dict, path: str, method: str = "get") -> dict[str, dict]:
+    return {p["name"]: p["schema"] for p in document["paths"][path][method]["parameters"]}
+
+
+def test_bbox_and_pages_say_their_limits(document: dict, settings: Settings) -> None:
+    listed = _parameters(document, "/api/v1/events")
+    bbox = listed["bbox"]["pattern"]
+    for box in ("117.2,28.1,117.6,28.8", "-180,-90,180,90", "0,0.5,179.999,90.0"):
+        assert re.fullmatch(bbox, box), box
+    for box in ("180.5,0,181,1", "0,-91,1,1", "1e2,0,1,1", "1,2,3", " 1,2,3,4", ""):
+        assert not re.fullmatch(bbox, box), box
+    assert listed["limit"]["maximum"] == settings.server.api_page_limit
+    assert listed["offset"] == {**listed["offset"], "minimum": 0, "maximum": 2**31 - 1}
+
+
+def test_codes_in_paths_and_queries_have_their_patterns(document: dict) -> None:
+    grid = _parameters(document, "/api/v1/grids/{code}")["code"]["pattern"]
+    assert re.fullmatch(grid, "361126109001001") and re.fullmatch(grid, "36112610900100101")
+    # micro-grids are cut from a grid, never from a micro-grid
+    whole = _parameters(document, "/api/v1/grids/{code}/micro", "post")["code"]["pattern"]
+    assert re.fullmatch(whole, "361126109001001")
+    assert not re.fullmatch(whole, "36112610900100101")
+    region = _parameters(document, "/api/v1/regions/{code}")["code"]["pattern"]
+    assert re.fullmatch(region, "361126109000") and not re.fullmatch(region, "361126109")
+
+
+def test_tiles_say_their_layers_and_matrix(document: dict) -> None:
+    staff = _parameters(document, "/tiles/{layer}/{z}/{x}/{y}.mvt")
+    public = _parameters(document, "/public/tiles/{layer}/{z}/{x}/{y}.mvt")
+    assert staff["layer"]["enum"] == catalog.tile_layers()
+    assert public["layer"]["enum"] == catalog.tile_layers(public=True)
+    assert set(public["layer"]["enum"]) < set(staff["layer"]["enum"])
+    assert (staff["z"]["minimum"], staff["z"]["maximum"]) == (0, tiles.MAX_ZOOM)
+    assert staff["x"]["maximum"] == staff["y"]["maximum"] == 2**tiles.MAX_ZOOM - 1
+    heatmap = _parameters(document, "/api/v1/analytics/heatmap/{z}/{x}/{y}.png")
+    assert heatmap["z"]["maximum"] == tiles.MAX_ZOOM
+    for path in ("/tiles/{layer}.json", "/tiles/{layer}/{z}/{x}/{y}.mvt"):
+        assert "400" in document["paths"][path]["get"]["responses"], path  # department, tile
+
+
+def test_ogc_crs_parameters_say_the_crs_served(document: dict) -> None:
+    listed = _parameters(document, "/ogc/collections/{collection_id}/items")
+    assert listed["filter-lang"]["enum"] == list(cql2.LANGUAGES)
+    for name in ("crs", "bbox-crs", "filter-crs"):
+        pattern = listed[name]["pattern"]
+        named = [*CRSES, "EPSG:4490", "[EPSG:3857]", "urn:ogc:def:crs:EPSG::4326", "CRS84"]
+        for crs in named:
+            assert re.fullmatch(pattern, crs), (name, crs)
+            assert parse_crs(crs, name) is not None  # what the schema says, the parser takes
+        for crs in ("", "EPSG:9999", "http://www.opengis.net/def/crs/EPSG/0/2000"):
+            assert not re.fullmatch(pattern, crs), (name, crs)
+
+
+def test_a_moment_too_early_for_its_window_is_a_documented_400(
+    api: TestClient, document: dict
+) -> None:
+    # the risk window would start before year 1: said in words, never a 500
+    early = api.get("/api/v1/analytics/risk", params={"at": "0001-01-04T00:00:00Z"})
+    assert early.status_code == 400 and early.json()["field"] == "at"
+    assert "risk window" in ErrorBody.model_validate(early.json()).detail
+    assert "400" in document["paths"]["/api/v1/analytics/risk"]["get"]["responses"]
+
+
+def test_what_a_change_cannot_clear_is_never_null(
+    api: TestClient, document: dict, settings: Settings
+) -> None:
+    change = document["components"]["schemas"]["CameraChange"]["properties"]
+    assert change["status"] == {**change["status"], "type": "string"}
+    assert change["status"]["enum"] == list(settings.cameras.statuses)
+    assert change["planned"]["type"] == "boolean" and "default" not in change["planned"]
+    camera_id = api.get("/api/v1/cameras", params={"limit": 1}).json()["cameras"][0]["id"]
+    refused = api.patch(f"/api/v1/cameras/{camera_id}", json={"planned": None})
+    assert refused.status_code == 422 and refused.json()["field"] == "planned"
