@@ -54,10 +54,21 @@ def signing_key(settings: Settings) -> bytes:
     return secret_file(settings, "signing.key", lambda: secrets.token_urlsafe(48)).encode()
 
 
+_SECRETS: dict[Path, str] = {}
+
+
 def secret_file(settings: Settings, name: str, make: Callable[[], str]) -> str:
-    """A secret kept in ``<data dir>/secrets/<name>`` (mode 0600), made once by ``make``."""
+    """A secret kept in ``<data dir>/secrets/<name>`` (mode 0600), made once by ``make``, and
+    read once per process (every request checks a token with it: a file read each time)."""
     folder = Path(settings.db.data_dir) / "secrets"
     path = folder / name
+    kept = _SECRETS.get(path)
+    if kept is None:
+        kept = _SECRETS[path] = _read_or_make(folder, path, make)
+    return kept
+
+
+def _read_or_make(folder: Path, path: Path, make: Callable[[], str]) -> str:
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         folder.chmod(0o700)

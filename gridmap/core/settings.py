@@ -48,6 +48,12 @@ class DatabaseSettings(BaseSettings):
     db_name: str = "gridmap"
     pool_size: int = 10
     statement_timeout_ms: int = 30_000
+    # a ping is a round trip on every request (5 % of kept tiles' throughput); without it a
+    # connection the database dropped (a restart) fails its next request once with 503, and
+    # the pool then replaces all of them
+    pre_ping: bool = Field(
+        default=False, description="test each pooled connection before a request uses it"
+    )
 
     @field_validator("data_dir")
     @classmethod

@@ -59,7 +59,7 @@ def _new_engine(url: str, settings: Settings, as_app: bool) -> Engine:
         url,
         pool_size=settings.db.pool_size,
         max_overflow=10,
-        pool_pre_ping=True,
+        pool_pre_ping=settings.db.pre_ping,
         connect_args={"application_name": "gridmap"},
     )
     timeout_ms = int(settings.db.statement_timeout_ms)
