@@ -349,10 +349,9 @@ def _number_matched(
 ) -> int | None:
     """``numberMatched``: known without counting on the last page; counted on the first page
     only (where clients read it), up to ``NUMBER_MATCHED_CAP``; None otherwise."""
-    if returned < page.limit and (returned > 0 or page.offset == 0):
-        return page.offset + returned
-    if page.offset > 0:
-        return None
+    known = sql.last_page_total(returned, page.limit, page.offset)
+    if known is not None or page.offset > 0:
+        return known
     return features.matched(ctx.conn, table, where, NUMBER_MATCHED_CAP)
 
 
