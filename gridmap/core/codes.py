@@ -37,6 +37,7 @@ __all__ = [
     "parse_region_code",
     "parse_resident_id",
     "region_level",
+    "significant_digits",
 ]
 
 _REGION: Final = "region code"
@@ -147,6 +148,12 @@ _REGION_PARTS: Final = (
 )
 
 
+def significant_digits(level: RegionLevel) -> int:
+    """How many leading digits of a 12-digit code name a division of ``level`` (2, 4, 6, 9
+    or 12): every code under it starts with them."""
+    return next(end for part, _start, end in _REGION_PARTS if part == level)
+
+
 @dataclass(frozen=True, slots=True)
 class RegionCode:
     """A parsed 12-digit region code (统计用区划代码); parts are digit strings as written."""
@@ -162,8 +169,7 @@ class RegionCode:
     @property
     def prefix(self) -> str:
         """The significant digits (2, 4, 6, 9 or 12): every code under this one starts so."""
-        index = list(RegionLevel).index(self.level)
-        return self.code[: _REGION_PARTS[index][2]]
+        return self.code[: significant_digits(self.level)]
 
     @property
     def parent(self) -> str | None:

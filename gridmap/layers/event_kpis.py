@@ -16,12 +16,15 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, text
 from sqlalchemy.dialects.postgresql import JSONB
 
+from gridmap.core.codes import RegionLevel, significant_digits
 from gridmap.db import sql
 from gridmap.db.schema import code_type, identity_id, metadata
 
+TOWNSHIP_DIGITS = significant_digits(RegionLevel.TOWNSHIP)
+TOWNSHIP = f"left(e.grid_code, {TOWNSHIP_DIGITS})"  # the township an event lies in
 KPI_GROUPS = {
     "total": "CAST('all' AS text)",  # not a bare literal: GROUP BY takes those as positions
-    "region": "left(e.grid_code, 9) || '000'",
+    "region": f"{TOWNSHIP} || '000'",
     "grid": "e.grid_code",
     "department": "coalesce(e.department_id::text, '-')",
     "category": "e.category",
@@ -34,8 +37,6 @@ _STEP_SPANS = {
     "handle": ("e.accepted_at", "e.handled_at"),
     "close": ("e.handled_at", "e.closed_at"),
 }
-TOWNSHIP = "left(e.grid_code, 9)"
-TOWNSHIP_DIGITS = 9
 
 
 def _conditions(local: str, dispute: str, same_day: str) -> dict[str, tuple[str, str]]:

@@ -68,8 +68,9 @@ def count_months(conn: Any, settings: Settings) -> int:
     months were recounted."""
     counting = counting_config(settings)
     current = _month_of(transaction_time(conn))
-    stale = event_kpis.stale(conn, None, None, _fingerprint(counting), before=current)
-    _recount(conn, stale, counting)
+    fingerprint = _fingerprint(counting)
+    stale = event_kpis.stale(conn, None, None, fingerprint, before=current)
+    _recount(conn, stale, counting, fingerprint)
     return len(stale)
 
 
@@ -87,7 +88,7 @@ def _counts(
     if not (by_month and months):
         return kpi.combine([event_kpis.counted(conn, since, until, prefix, group, counting)])
     fingerprint = _fingerprint(counting)
-    _recount(conn, event_kpis.stale(conn, months, prefix, fingerprint), counting)
+    _recount(conn, event_kpis.stale(conn, months, prefix, fingerprint), counting, fingerprint)
     first, end = _start(months[0]), _start(_next(months[-1]))
     parts = [event_kpis.kept(conn, months, prefix, group, fingerprint)]
     for start, stop in ((since, first), (end, until)):
@@ -96,8 +97,9 @@ def _counts(
     return kpi.combine(parts)
 
 
-def _recount(conn: Any, stale: dict[date, list[str]], counting: dict[str, Any]) -> None:
-    fingerprint = _fingerprint(counting)
+def _recount(
+    conn: Any, stale: dict[date, list[str]], counting: dict[str, Any], fingerprint: str
+) -> None:
     for month, townships in sorted(stale.items()):
         event_kpis.recount(conn, month, _next(month), townships, counting, fingerprint)
 
